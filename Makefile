@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint worker beat clean-db
+.PHONY: run test lint worker beat clean-db messages
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is required (python3.11, python3.12, python3.13 or python3)." >&2; exit 1; }
@@ -41,3 +41,10 @@ beat: $(STAMP)
 clean-db:
 	-$(BIN)/python -m campaign.devdb stop
 	rm -rf .pgdata
+
+# Refresh the Japanese catalogue from the source (needs GNU gettext), fill translations from a table, compile.
+#   make messages TRANSLATIONS=path/to/table.py
+messages: $(STAMP)
+	$(BIN)/python manage.py makemessages -l ja --no-location --no-obsolete \
+		--ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'static/*' --ignore '.pgdata/*'
+	$(BIN)/python scripts/po_fill.py $(TRANSLATIONS)

@@ -1,8 +1,8 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from campaign.selectors import campaigns_for_picker
 from campaign.roles import ROLE_LABELS, has_capability, is_staff_member, user_roles
+from campaign.selectors import campaigns_for_picker
 
 # The staff navigation: (label, url name, capability). Later apps add their entries here.
 STAFF_NAV = [
@@ -17,7 +17,7 @@ def shell(request):
     """What every base template needs: the current campaign and, for staff, the navigation for their roles."""
     user = getattr(request, "user", None)
     context = {"current_campaign": getattr(request, "campaign", None)}
-    if user is not None and is_staff_member(user):
+    if user is not None and is_staff_member(user) and user.is_verified():
         path = request.path
         nav = []
         for label, url_name, capability in STAFF_NAV:

@@ -83,7 +83,7 @@ def _chown_tree(path: Path) -> None:
     # The wheel's binaries must be readable and executable by the service user.
     bindir = Path(_bin("postgres")).parent.parent
     for dirpath, _dirnames, filenames in os.walk(bindir):
-        os.chmod(dirpath, os.stat(dirpath).st_mode | 0o055)
+        os.chmod(dirpath, os.stat(dirpath).st_mode | 0o055)  # noqa: S103 - the wheel's own files, read-only
         for name in filenames:
             full = os.path.join(dirpath, name)
             os.chmod(full, os.stat(full).st_mode | 0o044 | (0o011 if os.access(full, os.X_OK) else 0))
@@ -110,7 +110,7 @@ def _choose_port() -> int:
     for port in range(DEFAULT_PORT, DEFAULT_PORT + 200):
         if _port_free(port):
             return port
-    raise DevDbError("No free TCP port for the embedded PostgreSQL server near %d." % DEFAULT_PORT)
+    raise DevDbError(f"No free TCP port for the embedded PostgreSQL server near {DEFAULT_PORT}.")
 
 
 def port() -> int:
@@ -202,7 +202,7 @@ def _ensure_database() -> None:
     for _attempt in range(30):
         probe = subprocess.run(
             [_bin("psql"), "-h", "127.0.0.1", "-p", str(port()), "-U", "postgres", "-d", "postgres",
-             "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'"],
+             "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}'"],  # noqa: S608 - a constant
             capture_output=True, text=True, env=env,
         )
         if probe.returncode == 0:

@@ -17,8 +17,8 @@ from datetime import date, datetime
 from typing import IO, Any, Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.utils.translation import gettext_lazy as _
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE

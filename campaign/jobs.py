@@ -138,10 +138,13 @@ def job_purge_expired(*, now=None) -> int:
     return count
 
 
+def can_view(user, job: Job) -> bool:
+    """The owner sees the progress of their own jobs; a system administrator sees every job."""
+    return bool(user.is_authenticated and (user.is_superuser or job.owner_id == user.pk))
+
+
 def can_download(user, job: Job) -> bool:
-    """The owner may download while they still hold the capability; a system administrator always may."""
-    if not user.is_authenticated:
+    """Downloading also needs the capability the kind requires, held now (a role may have been withdrawn)."""
+    if not can_view(user, job):
         return False
-    if user.is_superuser:
-        return True
-    return job.owner_id == user.pk and has_capability(user, get_kind(job.kind).capability)
+    return user.is_superuser or has_capability(user, get_kind(job.kind).capability)

@@ -44,7 +44,10 @@ def register_japanese_font() -> str:
             # IPAexGothic has no bold or italic face. Mapping them to the same face lets <b> and <i> in
             # Paragraph markup render (unemphasised) instead of failing with "can't map font".
             pdfmetrics.registerFontFamily(
-                JAPANESE_FONT, normal=JAPANESE_FONT, bold=JAPANESE_FONT, italic=JAPANESE_FONT,
+                JAPANESE_FONT,
+                normal=JAPANESE_FONT,
+                bold=JAPANESE_FONT,
+                italic=JAPANESE_FONT,
                 boldItalic=JAPANESE_FONT,
             )
     return JAPANESE_FONT
@@ -90,14 +93,14 @@ def paragraph_styles() -> dict[str, ParagraphStyle]:
     """
     font = register_japanese_font()
     body = ParagraphStyle(
-        "body", fontName=font, fontSize=BODY_FONT_SIZE, leading=BODY_FONT_SIZE * 1.6, wordWrap="CJK",
+        "body", fontName=font, fontSize=BODY_FONT_SIZE, leading=BODY_FONT_SIZE * 1.6, wordWrap="CJK"
     )
     return {
         "title": ParagraphStyle(
-            "title", parent=body, fontSize=16, leading=24, alignment=TA_CENTER, spaceAfter=6 * mm,
+            "title", parent=body, fontSize=16, leading=24, alignment=TA_CENTER, spaceAfter=6 * mm
         ),
         "heading": ParagraphStyle(
-            "heading", parent=body, fontSize=12, leading=18, spaceBefore=4 * mm, spaceAfter=2 * mm,
+            "heading", parent=body, fontSize=12, leading=18, spaceBefore=4 * mm, spaceAfter=2 * mm
         ),
         "body": body,
         "small": ParagraphStyle("small", parent=body, fontSize=8, leading=12),

@@ -45,6 +45,14 @@ def staff_public(view):
     return view
 
 
+def _throttled_message(device) -> str | None:
+    # django-otp doubles the wait after each wrong code; say so instead of "wrong code" for a right one.
+    allowed, _info = device.verify_is_allowed() if device is not None else (True, None)
+    if allowed:
+        return None
+    return _("Too many wrong codes. Wait a few seconds, then enter the code currently shown.")
+
+
 @staff_public
 @sensitive_post_parameters("password")
 def login_view(request):
@@ -86,10 +94,11 @@ def otp_view(request):
         return redirect(_with_next("staff:otp_setup", request))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = match_token(request.user, form.cleaned_data["token"])
+        throttled = _throttled_message(auth.confirmed_totp(request.user))
+        device = None if throttled else match_token(request.user, form.cleaned_data["token"])
         if device is None:
             audit_log(actor=request.user, action="auth.otp_failed", target=request.user, request=request)
-            form.add_error("token", _("The code is not correct or has expired. Enter the current code."))
+            form.add_error("token", throttled or _("The code is not correct or has expired. Enter the current code."))
         else:
             otp_login(request, device)
             audit_log(actor=request.user, action="auth.login", target=request.user, request=request,
@@ -109,12 +118,14 @@ def otp_setup_view(request):
     device = auth.totp_pending(request.user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
+        throttled = _throttled_message(device)
+        if not throttled and device.verify_token(form.cleaned_data["token"]):
             codes = auth.totp_confirm(user=request.user, device=device, request=request)
             otp_login(request, device)
             request.session[BACKUP_CODES_SESSION_KEY] = codes
             return redirect(_with_next("staff:backup_codes", request))
-        form.add_error("token", _("The code is not correct. Check the time on your phone and enter the current code."))
+        form.add_error("token", throttled or _(
+            "The code is not correct. Check the time on your phone and enter the current code."))
     uri = device.config_url
     qr_svg = segno.make(uri, error="m").svg_inline(scale=5, dark="#1a1a1c", light="#ffffff",
                                                     title=_("QR code for your authenticator app"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_POST
 from campaign.audit import audit_log
 from campaign.decorators import staff_view
 from campaign.forms import AuditFilterForm, ExportFormatForm
-from campaign.jobs import can_download, get_kind, job_start
+from campaign.jobs import can_download, can_view, get_kind, job_start
 from campaign.middleware import SESSION_KEY
 from campaign.models import Campaign, Job
 from campaign.selectors import AuditFilter, audit_events, campaigns_for_picker, jobs_of
@@ -83,7 +84,7 @@ def job_list(request):
 
 def _own_job(request, public_id) -> Job:
     job = get_object_or_404(Job, public_id=public_id)
-    if not can_download(request.user, job):
+    if not can_view(request.user, job):
         raise Http404
     return job
 
@@ -104,6 +105,8 @@ def job_status(request, public_id):
 @staff_view("jobs.own")
 def job_download(request, public_id):
     job = _own_job(request, public_id)
+    if not can_download(request.user, job):
+        raise PermissionDenied
     if job.status != Job.Status.SUCCEEDED or not job.result_file:
         raise Http404(_("This file is not available (not finished, or deleted after its retention period)."))
     audit_log(actor=request.user, action="job.download", target=job, request=request,

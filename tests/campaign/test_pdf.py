@@ -144,9 +144,9 @@ def test_the_text_renders_as_ink_on_the_page(tmp_path):
     pdf_path.write_bytes(_slip_pdf())
 
     dpi = 50
+    page_one_only = ["-f", "1", "-l", "1", "-singlefile"]
     subprocess.run(
-        ["pdftoppm", "-gray", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", str(pdf_path),
-         str(tmp_path / "page")],
+        ["pdftoppm", "-gray", "-r", str(dpi), *page_one_only, str(pdf_path), str(tmp_path / "page")],
         check=True,
     )
     width, height, pixels = _read_pgm((tmp_path / "page.pgm").read_bytes())

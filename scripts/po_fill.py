@@ -1,0 +1,45 @@
+"""Fill and compile the Japanese catalogue: `python scripts/po_fill.py TRANSLATIONS.py`.
+
+TRANSLATIONS.py defines JA = {msgid: msgstr} and PLURAL = {msgid: msgstr} (Japanese has one plural form).
+Existing translations are kept; the .mo file is written next to the .po with polib (no gettext needed).
+"""
+
+import runpy
+import sys
+from pathlib import Path
+
+import polib
+
+PO = Path(__file__).resolve().parent.parent / "locale" / "ja" / "LC_MESSAGES" / "django.po"
+
+
+def main() -> int:
+    table = runpy.run_path(sys.argv[1]) if len(sys.argv) > 1 else {"JA": {}, "PLURAL": {}}
+    po = polib.pofile(str(PO))
+    po.metadata["Language"] = "ja"
+    po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
+    po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
+    missing = []
+    for entry in po:
+        if entry.obsolete:
+            continue
+        if entry.msgid_plural:
+            text = table["PLURAL"].get(entry.msgid) or entry.msgstr_plural.get(0, "")
+            entry.msgstr_plural = {0: text}
+            ok = bool(text)
+        else:
+            entry.msgstr = table["JA"].get(entry.msgid) or entry.msgstr
+            ok = bool(entry.msgstr)
+        if ok and "fuzzy" in entry.flags:
+            entry.flags.remove("fuzzy")
+        if not ok:
+            missing.append(entry.msgid)
+    po.save(str(PO))
+    po.save_as_mofile(str(PO.with_suffix(".mo")))
+    for msgid in missing:
+        print(f"untranslated: {msgid!r}")
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
