@@ -25,11 +25,13 @@ def _database_url() -> str:
 
 
 def _drop_connections(app) -> None:
-    # Connection and producer pools are bound to the broker URL they were made with.
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # Connection and producer pools are bound to the broker URL they were made with; kombu also keeps
+    # process-wide pools keyed by connection. Start both afresh.
+    from kombu import pools
+
     app._pool = None
     app.amqp._producer_pool = None
+    pools.reset()
 
 
 @pytest.fixture
