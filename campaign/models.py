@@ -22,6 +22,10 @@ class Campaign(models.Model):
     )
     name = models.CharField(_("name"), max_length=200)
     prefecture = models.CharField(_("prefecture"), max_length=2, choices=PREFECTURE_CHOICES)
+    serial_prefix = models.PositiveSmallIntegerField(
+        _("serial prefix"), unique=True,
+        help_text=_("Two digits (10–99) that open every ticket code of this campaign."),
+    )
     sales_start = models.DateField(_("sales start"))
     sales_end = models.DateField(_("sales end"))
     usage_start = models.DateField(_("usage start"))
@@ -43,6 +47,8 @@ class Campaign(models.Model):
                 condition=Q(settlement_deadline__gte=F("usage_end")), name="campaign_deadline_after_usage"
             ),
             models.CheckConstraint(condition=Q(code__regex=r"^[A-Za-z0-9_-]+$"), name="campaign_code_charset"),
+            models.CheckConstraint(condition=Q(serial_prefix__gte=10, serial_prefix__lte=99),
+                                   name="campaign_serial_prefix_two_digits"),
         ]
 
     def __str__(self) -> str:

@@ -58,7 +58,7 @@ def verified_login(client, user) -> None:
 @pytest.fixture
 def campaign(db) -> Campaign:
     c = Campaign.objects.create(
-        code="TEST", name="テスト県プレミアム食事券", prefecture="31",
+        code="TEST", name="テスト県プレミアム食事券", prefecture="31", serial_prefix=12,
         sales_start=date(2026, 10, 1), sales_end=date(2027, 1, 31),
         usage_start=date(2026, 10, 1), usage_end=date(2027, 3, 31), settlement_deadline=date(2027, 4, 30),
     )

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_staff_pick_the_current_campaign(staff_client, bob, campaign):
-    other = Campaign.objects.create(code="OTHER", name="別キャンペーン", prefecture="13", sales_start="2025-01-01",
+    other = Campaign.objects.create(code="OTHER", name="別キャンペーン", prefecture="13", serial_prefix=13,
+                                    sales_start="2025-01-01",
                                     sales_end="2025-02-01", usage_start="2025-01-01", usage_end="2025-03-01",
                                     settlement_deadline="2025-04-01")
     client = staff_client(bob)

@@ -49,7 +49,7 @@ class Command(BaseCommand):
         campaign, _ = Campaign.objects.get_or_create(
             code="DEMO2026",
             defaults=dict(
-                name="とっとりプレミアム食事券2026（デモ）", prefecture="31",
+                name="とっとりプレミアム食事券2026（デモ）", prefecture="31", serial_prefix=31,
                 sales_start=date(2026, 10, 1), sales_end=date(2027, 1, 31),
                 usage_start=date(2026, 10, 1), usage_end=date(2027, 3, 31),
                 settlement_deadline=date(2027, 4, 30),
