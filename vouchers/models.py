@@ -104,6 +104,9 @@ class PrintOrderLine(models.Model):
             models.CheckConstraint(condition=Q(books__gt=0), name="printorderline_books_positive"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.denomination} × {self.books}"
+
 
 def _book_range(first: str, last: str) -> Func:
     return Func(F(first), F(last), Value("[]"), function="int4range", output_field=IntegerRangeField())
@@ -208,6 +211,9 @@ class OutletOrderLine(models.Model):
             models.CheckConstraint(condition=Q(books__gt=0), name="outletorderline_books_positive"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.denomination} × {self.books}"
+
 
 class Delivery(models.Model):
     """Books dispatched from the vault to one outlet; confirmed when the outlet signs the receipt."""
@@ -300,6 +306,9 @@ class StockTakeLine(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["stocktake", "denomination"], name="stocktakeline_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.denomination}: {self.counted} / {self.ledger}"
 
     @property
     def discrepancy(self) -> int:
@@ -418,6 +427,9 @@ class MovementRange(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(last_book__gte=F("first_book")), name="movementrange_ordered"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.first_book}–{self.last_book}"
 
     @property
     def books(self) -> int:

@@ -148,6 +148,7 @@ def move_books(
     if ranges is not None:
         params["los"] = [r.first for r in ranges]
         params["his"] = [r.last for r in ranges]
+        # The WHERE fragments above are constants; every value is a bound parameter.
         selection = (
             "SELECT b.id, b.state AS old_state, b.outlet_id AS old_outlet FROM vouchers_book b "
             "JOIN unnest(%(los)s::int[], %(his)s::int[]) AS r(lo, hi) ON b.number BETWEEN r.lo AND r.hi "
