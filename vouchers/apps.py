@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class VouchersConfig(AppConfig):
     name = "vouchers"
     verbose_name = _("Vouchers")
+
+    def ready(self) -> None:
+        from vouchers import jobs  # noqa: F401  (registers the job kinds)
