@@ -7,6 +7,7 @@ from campaign.selectors import campaigns_for_picker
 # The staff navigation: (label, url name, capability). Later apps add their entries here.
 STAFF_NAV = [
     (_("Home"), "staff:home", "staff.home"),
+    (_("Vouchers"), "vouchers:dashboard", "vouchers.view"),
     (_("Audit log"), "staff:audit_list", "audit.view"),
     (_("My jobs"), "staff:job_list", "jobs.own"),
     (_("Master data"), "admin:index", "masterdata.manage"),

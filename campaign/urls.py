@@ -49,6 +49,7 @@ urlpatterns = [
     path("healthz", public.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/", include((staff_patterns, "staff"))),
+    path("staff/vouchers/", include(("vouchers.urls", "vouchers"))),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

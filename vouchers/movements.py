@@ -1,7 +1,7 @@
 """The set-based engine behind every change of book state.
 
-A move selects books (by number ranges, or the lowest-numbered N at a place), checks that each is where the
-operation expects it, and changes them all with one UPDATE ... RETURNING. If fewer books changed than were
+A move selects and locks books (by number ranges, or the lowest-numbered N at a place) where the operation
+expects them, and changes them all with one UPDATE. If fewer books changed than were
 asked for — a book in the wrong state, at another outlet, never printed, or changed by someone else a moment
 ago — the savepoint is rolled back and the clerk gets a message naming the first offending books. Nothing is
 ever half-moved. Each move is recorded as ``Movement`` rows (one per state the books left) with their ranges.
@@ -150,15 +150,15 @@ def move_books(
         params["his"] = [r.last for r in ranges]
         # The WHERE fragments above are constants; every value is a bound parameter.
         selection = (
-            "SELECT b.id, b.state AS old_state, b.outlet_id AS old_outlet FROM vouchers_book b "
+            "SELECT b.id, b.number, b.denomination_id, b.state, b.outlet_id FROM vouchers_book b "
             "JOIN unnest(%(los)s::int[], %(his)s::int[]) AS r(lo, hi) ON b.number BETWEEN r.lo AND r.hi "
-            f"WHERE {' AND '.join(conditions)} FOR UPDATE OF b"
+            f"WHERE {' AND '.join(conditions)}"
         )
     else:
         params["limit"] = pick.books
         selection = (
-            f"SELECT b.id, b.state AS old_state, b.outlet_id AS old_outlet FROM vouchers_book b "
-            f"WHERE {' AND '.join(conditions)} ORDER BY b.number LIMIT %(limit)s FOR UPDATE OF b"
+            f"SELECT b.id, b.number, b.denomination_id, b.state, b.outlet_id FROM vouchers_book b "
+            f"WHERE {' AND '.join(conditions)} ORDER BY b.number LIMIT %(limit)s"
         )
     if to_outlet == KEEP_OUTLET:
         outlet_sql = "b.outlet_id"
@@ -167,19 +167,32 @@ def move_books(
     else:
         outlet_sql = "%(to_outlet)s"
         params["to_outlet"] = to_outlet.pk
-    sql = (
-        f"WITH sel AS ({selection}) "  # noqa: S608 - every value is a bound parameter
-        f"UPDATE vouchers_book b SET state = %(to_state)s, outlet_id = {outlet_sql}, last_moved_on = %(on)s "
-        "FROM sel WHERE b.id = sel.id "
-        "RETURNING b.number, b.denomination_id, sel.old_state, sel.old_outlet"
-    )
+    # Read, then write only the rows that are still exactly as read: a concurrent move of any of them makes
+    # the UPDATE change fewer rows than were read, and the whole move is rolled back (optimistic, no row locks).
+    # Two statements rather than UPDATE ... FROM (SELECT ...): the planner cannot size a range given as an
+    # array parameter and would scan the whole table for the join; joining on ids walks the primary key.
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                rows = cursor.fetchall()
-            if len(rows) != expected:
-                raise _Shortfall
+                cursor.execute(selection, params)
+                selected = cursor.fetchall()
+                if len(selected) != expected:
+                    raise _Shortfall
+                params["ids"] = [row[0] for row in selected]
+                params["states"] = [row[3] for row in selected]
+                params["outlets"] = [row[4] for row in selected]
+                cursor.execute(
+                    f"UPDATE vouchers_book b SET state = %(to_state)s, outlet_id = {outlet_sql}, "
+                    "last_moved_on = %(on)s "
+                    "FROM unnest(%(ids)s::bigint[], %(states)s::varchar[], %(outlets)s::bigint[]) AS u(id, st, o) "
+                    "WHERE b.id = u.id AND b.state = u.st AND b.outlet_id IS NOT DISTINCT FROM u.o "
+                    "AND b.last_moved_on <= %(on)s",
+                    params,
+                )
+                if cursor.rowcount != expected:
+                    raise _Shortfall
+            rows = [(number, denomination_id, state, outlet_id) for _id, number, denomination_id, state, outlet_id
+                    in selected]
             return _record(campaign=campaign, kind=kind, actor=actor, occurred_on=occurred_on, rows=rows,
                            to_state=to_state, to_outlet=to_outlet, refs=refs or {})
     except _Shortfall:

@@ -99,6 +99,10 @@ def lot_create(*, actor, order: PrintOrder, denomination: Denomination, complete
             "SELECT %s, %s, %s, g, 'vault', NULL, %s FROM generate_series(%s::int, %s::int) AS g",
             [campaign.pk, denomination.pk, lot.pk, completed_on, first_book, last_book],
         )
+        if books >= 10_000:
+            # Fresh statistics now, not when autovacuum gets round to it: without them the planner takes the
+            # table for small and scans all of it for every range move that follows.
+            cursor.execute("ANALYZE vouchers_book")
     movement = Movement.objects.create(campaign=campaign, kind=Movement.Kind.PRINT, occurred_on=completed_on,
                                        from_state="", to_state=BookState.VAULT, books=books, actor=actor, lot=lot)
     movement.ranges.create(denomination=denomination, first_book=first_book, last_book=last_book)

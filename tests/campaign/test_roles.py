@@ -39,21 +39,22 @@ def test_docs_matrix_is_the_enforced_matrix():
     assert documented == dict(roles.CAPABILITIES)
 
 
-def _walk(patterns, prefix=""):
+def _walk(patterns, prefix="", namespace=""):
     for entry in patterns:
         if isinstance(entry, URLResolver):
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), entry.namespace or namespace)
         elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), entry
+            yield prefix + str(entry.pattern), entry, namespace
 
 
 def staff_urls():
-    return [(route, entry) for route, entry in _walk(get_resolver().url_patterns) if route.startswith("staff/")]
+    return [(route, entry, namespace) for route, entry, namespace in _walk(get_resolver().url_patterns)
+            if route.startswith("staff/")]
 
 
 def test_every_staff_view_declares_a_capability_or_is_a_login_page():
     undeclared = [
-        route for route, entry in staff_urls()
+        route for route, entry, _ns in staff_urls()
         if not getattr(entry.callback, "capability", None) and not getattr(entry.callback, "staff_public", False)
     ]
     assert undeclared == []
@@ -68,15 +69,81 @@ def _own_job(user):
 # Downloading a job's file also needs the capability of the job's kind (the job above is an audit export).
 ALSO_NEEDS = {"job_download": "audit.export"}
 
+def _vouchers_world(user) -> dict:
+    """One of everything the voucher screens show, in the only (hence current) campaign; made once per test."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from campaign.models import Campaign, Denomination
+    from vouchers import services
+    from vouchers.models import Collection, Delivery, Destruction, Outlet, PrintLot, PrintOrder, StockTakeLine
+    from vouchers.movements import BookRange
+
+    campaign = Campaign.objects.filter(code="TEST").first()  # TEST has a development serial key (proof PDF)
+    if campaign is None:
+        today = timezone.localdate()
+        campaign = Campaign.objects.create(
+            code="TEST", name="ロール確認キャンペーン", prefecture="31", serial_prefix=12,
+            sales_start=today - timedelta(days=30), sales_end=today + timedelta(days=30),
+            usage_start=today - timedelta(days=30), usage_end=today + timedelta(days=60),
+            settlement_deadline=today + timedelta(days=90))
+        thousand = Denomination.objects.create(campaign=campaign, code=1, name="1,000円券", face_value=1000,
+                                               tickets_per_book=13, sale_price_per_book=10000)
+        order = services.print_order_create(actor=user, campaign=campaign, printer="印刷所", ordered_on=today,
+                                            requested_delivery=today, books={thousand: 100})
+        services.lot_create(actor=user, order=order, denomination=thousand, completed_on=today, first_book=1,
+                            last_book=100, spoiled_sheets=2)
+        outlet = Outlet.objects.create(campaign=campaign, code="S001", name="スーパー", kind=Outlet.Kind.SUPERMARKET,
+                                       address="鳥取市", route=Outlet.Route.EAST)
+        services.delivery_dispatch(actor=user, outlet=outlet, delivery_date=today, books={thousand: 10})
+        services.stocktake_record(actor=user, campaign=campaign, counted_on=today, outlet=None, witnesses="佐藤",
+                                  counts={thousand: 89})
+        services.collection_open(actor=user, outlet=outlet, collected_on=today)
+        services.destruction_record(actor=user, campaign=campaign, destroyed_on=today, method="pulping",
+                                    place="工場", witnesses="佐藤", ranges=[BookRange(100, 100)])
+    return {
+        "print_order": PrintOrder.objects.filter(campaign=campaign).first(),
+        "lot": PrintLot.objects.filter(campaign=campaign).first(),
+        "outlet": Outlet.objects.filter(campaign=campaign).first(),
+        "delivery": Delivery.objects.filter(campaign=campaign).first(),
+        "stocktake_line": StockTakeLine.objects.filter(stocktake__campaign=campaign).first(),
+        "collection": Collection.objects.filter(campaign=campaign).first(),
+        "destruction": Destruction.objects.filter(campaign=campaign).first(),
+    }
+
+
+def _voucher_pk(key: str, attribute: str = "pk"):
+    return lambda user: {"pk": getattr(_vouchers_world(user)[key], attribute)}
+
+
 URL_KWARGS = {
     "staff:job_detail": _own_job,
     "staff:job_status": _own_job,
     "staff:job_download": _own_job,
+    "vouchers:print_order_detail": _voucher_pk("print_order"),
+    "vouchers:lot_create": _voucher_pk("print_order"),
+    "vouchers:lot_detail": _voucher_pk("lot"),
+    "vouchers:lot_numbering": _voucher_pk("lot"),
+    "vouchers:lot_proof": _voucher_pk("lot"),
+    "vouchers:outlet_detail": _voucher_pk("outlet"),
+    "vouchers:outlet_edit": _voucher_pk("outlet"),
+    "vouchers:outlet_order_create": _voucher_pk("outlet"),
+    "vouchers:delivery_detail": _voucher_pk("delivery"),
+    "vouchers:delivery_confirm": _voucher_pk("delivery"),
+    "vouchers:delivery_slip": _voucher_pk("delivery"),
+    "vouchers:stocktake_detail": _voucher_pk("stocktake_line", "stocktake_id"),
+    "vouchers:stocktake_resolve": _voucher_pk("stocktake_line"),
+    "vouchers:collection_detail": _voucher_pk("collection"),
+    "vouchers:collection_return": _voucher_pk("collection"),
+    "vouchers:collection_close": _voucher_pk("collection"),
+    "vouchers:destruction_detail": _voucher_pk("destruction"),
+    "vouchers:destruction_certificate": _voucher_pk("destruction"),
 }
 
 
-def _url(entry, user) -> str:
-    name = f"staff:{entry.name}"
+def _url(entry, namespace, user) -> str:
+    name = f"{namespace}:{entry.name}"
     if entry.pattern.converters:
         assert name in URL_KWARGS, f"add a kwargs maker for {name} to URL_KWARGS"
         return reverse(name, kwargs=URL_KWARGS[name](user))
@@ -90,11 +157,11 @@ def test_every_staff_url_allows_exactly_the_documented_roles(client, role):
     verified_login(client, user)
     documented = documented_matrix()
     checked = 0
-    for _route, entry in staff_urls():
+    for _route, entry, namespace in staff_urls():
         capability = getattr(entry.callback, "capability", None)
         if capability is None:
             continue
-        url = _url(entry, user)
+        url = _url(entry, namespace, user)
         response = client.get(url)
         allowed = role in documented[capability]
         if entry.name in ALSO_NEEDS:
@@ -143,7 +210,7 @@ def test_a_merchant_user_never_reaches_staff_or_admin(client, dave):
 
 @pytest.mark.django_db
 def test_anonymous_visitors_are_sent_to_the_login(client):
-    for route, entry in staff_urls():
+    for route, entry, _ns in staff_urls():
         if getattr(entry.callback, "staff_public", False) or entry.pattern.converters:
             continue
         response = client.get("/" + route)
