@@ -4,8 +4,10 @@ with a TOTP device. Idempotent: running it again changes nothing and prints the 
 from __future__ import annotations
 
 import base64
+import importlib
 from datetime import date
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -83,6 +85,18 @@ class Command(BaseCommand):
                 device = TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
             secret = base64.b32encode(device.bin_key).decode()
             rows.append((username, str(roles.ROLE_LABELS[role]), secret))
+
+        # Each domain app may add its own demo data (apps/<app>/demo.py with seed(campaign=, users=, stdout=));
+        # looked up by name so that this core app imports no domain app.
+        users = {username: User.objects.get(username=username) for username, *_rest in STAFF}
+        for app_config in apps.get_app_configs():
+            try:
+                module = importlib.import_module(f"{app_config.name}.demo")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{app_config.name}.demo":
+                    raise
+                continue
+            module.seed(campaign=campaign, users=users, stdout=self.stdout)
 
         self.stdout.write(self.style.SUCCESS(f"Demo campaign: {campaign.name} ({campaign.code})"))
         self.stdout.write(f"Staff logins (password for all: {DEMO_PASSWORD}); add the TOTP secret to an "

@@ -1,3 +1,5 @@
+"""Voucher fixtures, shared by the voucher tests and the browser journeys (registered in tests/conftest.py)."""
+
 from __future__ import annotations
 
 from datetime import date
