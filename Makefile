@@ -9,6 +9,8 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Two pytest workers by default (each gets its own test database); PYTEST_ARGS= runs in one process.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test lint worker beat clean-db messages
 

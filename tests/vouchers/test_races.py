@@ -94,6 +94,6 @@ def test_two_overlapping_lots_entered_at_once(campaign, bob, thousand):
                                     first_book=900, last_book=1500),
     )
     assert isinstance(first, PrintLot)
-    assert isinstance(second, VoucherError) and "overlap" in str(second)
+    assert isinstance(second, VoucherError) and "他の印刷ロットと重複" in str(second)
     assert PrintLot.objects.count() == 1
     assert Book.objects.count() == 1000
