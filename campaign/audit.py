@@ -22,7 +22,8 @@ def client_ip(request) -> str | None:
 def _actor_label(actor) -> str:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return ""
-    full = actor.get_full_name() if hasattr(actor, "get_full_name") else ""
+    # Japanese order: family name first.
+    full = f"{getattr(actor, 'last_name', '')} {getattr(actor, 'first_name', '')}".strip()
     return f"{actor.get_username()} ({full})" if full else actor.get_username()
 
 

@@ -79,9 +79,14 @@ def _seed(campaign, users: dict) -> None:
             services.sales_report_record(actor=clerk, outlet=outlet, denomination=five_hundred, sales_date=sales_day,
                                          books=15 + 5 * (i % 2))
 
-    services.stocktake_record(actor=clerk, campaign=campaign, counted_on=day0 + timedelta(days=30), outlet=None,
+    # A monthly stock-take in the vault: the ¥1,000 count comes up two books short (to be explained).
+    from vouchers.ledger import place_count
+
+    counted_on = day0 + timedelta(days=30)
+    services.stocktake_record(actor=clerk, campaign=campaign, counted_on=counted_on, outlet=None,
                               witnesses="事務局 佐藤、鳥取印刷 田中、鳥取印刷 鈴木",
-                              counts={thousand: 1698, five_hundred: 1100})
+                              counts={thousand: place_count(campaign, counted_on, thousand, None) - 2,
+                                      five_hundred: place_count(campaign, counted_on, five_hundred, None)})
 
     # The supermarket in Kurayoshi closed its sales early: collection, with two books unaccounted for.
     kurayoshi = outlets[3]
