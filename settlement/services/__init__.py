@@ -1,0 +1,10 @@
+"""Every write for merchants and settlement. Import services from here: ``from settlement import services``."""
+
+from settlement.services.imports import *  # noqa: F403
+from settlement.services.imports import __all__ as _imports
+from settlement.services.merchants import *  # noqa: F403
+from settlement.services.merchants import __all__ as _merchants
+from settlement.services.portal import *  # noqa: F403
+from settlement.services.portal import __all__ as _portal
+
+__all__ = [*_merchants, *_portal, *_imports]

@@ -1,0 +1,3 @@
+"""(filled in by the merchants issue)"""
+
+__all__: list[str] = []
