@@ -117,6 +117,37 @@ def _voucher_pk(key: str, attribute: str = "pk"):
     return lambda user: {"pk": getattr(_vouchers_world(user)[key], attribute)}
 
 
+def _merchants_world(user) -> dict:
+    """An approved merchant with a bank account change waiting, in the campaign of the voucher world."""
+    from dataclasses import replace
+
+    from campaign.models import Campaign
+    from settlement import services
+    from settlement.models import Bank, BankAccount, BankBranch, Merchant
+
+    _vouchers_world(user)  # the TEST campaign, current for every role
+    campaign = Campaign.objects.get(code="TEST")
+    merchant = Merchant.objects.filter(campaign=campaign).first()
+    if merchant is None:
+        bank = Bank.objects.create(code="0001", name="みずほ", kana="ミズホ")
+        BankBranch.objects.create(bank=bank, code="541", name="鳥取", kana="トツトリ")
+        details = services.BankDetails(bank_code="0001", branch_code="541", account_type="1",
+                                       account_number="1234567", holder_name="トツトリ タロウ")
+        merchant = services.merchant_apply(
+            campaign=campaign, bank=details, representative={"name": "鳥取 太郎", "name_kana": "トットリ タロウ"},
+            fields=dict(store_name="ロール食堂", store_name_kana="ロールショクドウ", business_form="corporation",
+                        company_name="株式会社ロール", postal_code="6800011", address="鳥取県鳥取市東町1-1",
+                        phone="0857-00-0000", email="role@example.jp", genre="japanese", area="east",
+                        infection_control=True))
+        merchant = services.merchant_approve(actor=user, merchant=merchant)
+        services.bank_account_request(actor=user, merchant=merchant, bank=replace(details, account_number="7654321"))
+    return {"merchant": merchant, "change": BankAccount.objects.get(merchant=merchant, status="pending")}
+
+
+def _merchant_pk(key: str = "merchant"):
+    return lambda user: {"pk": _merchants_world(user)[key].pk}
+
+
 URL_KWARGS = {
     "staff:job_detail": _own_job,
     "staff:job_status": _own_job,
@@ -139,6 +170,19 @@ URL_KWARGS = {
     "vouchers:collection_close": _voucher_pk("collection"),
     "vouchers:destruction_detail": _voucher_pk("destruction"),
     "vouchers:destruction_certificate": _voucher_pk("destruction"),
+    "merchants:detail": _merchant_pk(),
+    "merchants:representative": _merchant_pk(),
+    "merchants:approve": _merchant_pk(),
+    "merchants:reject": _merchant_pk(),
+    "merchants:correction": _merchant_pk(),
+    "merchants:suspend": _merchant_pk(),
+    "merchants:resume": _merchant_pk(),
+    "merchants:store_changes_apply": _merchant_pk(),
+    "merchants:store_changes_reject": _merchant_pk(),
+    "merchants:bank_request": _merchant_pk(),
+    "merchants:kit_ship": _merchant_pk(),
+    "merchants:bank_approve": _merchant_pk("change"),
+    "merchants:bank_reject": _merchant_pk("change"),
 }
 
 
