@@ -12,7 +12,8 @@ class CampaignConfig(AppConfig):
         # Register job kinds so that web processes and workers know them.
         from campaign import audit_export  # noqa: F401
 
-        post_migrate.connect(_sync_role_permissions, sender=self)
+        # After every app's migrate (not only ours): the permissions of apps migrated later must exist first.
+        post_migrate.connect(_sync_role_permissions, dispatch_uid="campaign.sync_role_permissions")
 
 
 def _sync_role_permissions(sender, **kwargs) -> None:

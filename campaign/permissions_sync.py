@@ -12,6 +12,12 @@ ADMIN_MODELS = {
 # capability → models it may only view in the admin site.
 ADMIN_VIEW_MODELS = {
     "audit.view": [("campaign", "auditevent")],
+    "vouchers.view": [("vouchers", "outlet"), ("vouchers", "printorder"), ("vouchers", "printlot"),
+                      ("vouchers", "book"), ("vouchers", "movement")],
+    # Merchant records change through the staff screens (services, audit log); the admin site only shows them.
+    "merchants.view": [("settlement", "merchant"), ("settlement", "bank"), ("settlement", "bankbranch"),
+                       ("settlement", "kitshipment")],
+    "merchants.bank_approve": [("settlement", "bankaccount")],
 }
 
 

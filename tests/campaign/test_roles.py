@@ -260,3 +260,17 @@ def test_anonymous_visitors_are_sent_to_the_login(client):
         response = client.get("/" + route)
         assert response.status_code == 302, route
         assert response["Location"].startswith(reverse("staff:login")), route
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", roles.ALL_ROLES)
+def test_domain_records_are_read_only_in_the_admin_for_their_roles(client, role):
+    user = make_staff(f"ro_{role}", role)
+    verified_login(client, user)
+    for url, capability in {"/admin/settlement/merchant/": "merchants.view",
+                            "/admin/settlement/bankaccount/": "merchants.bank_approve",
+                            "/admin/vouchers/book/": "vouchers.view"}.items():
+        expected = 200 if role in roles.CAPABILITIES[capability] else 403
+        assert client.get(url).status_code == expected, (url, role)
+    # Nobody but a superuser adds merchants behind the services' back.
+    assert client.get("/admin/settlement/merchant/add/").status_code == 403
