@@ -133,6 +133,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Tokyo"
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-job-files": {"task": "campaign.tasks.purge_expired_jobs", "schedule": 3600.0},
+    "purge-expired-personal-data": {"task": "settlement.tasks.purge_expired_personal_data",
+                                    "schedule": 24 * 3600.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------------------

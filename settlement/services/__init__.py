@@ -6,5 +6,7 @@ from settlement.services.merchants import *  # noqa: F403
 from settlement.services.merchants import __all__ as _merchants
 from settlement.services.portal import *  # noqa: F403
 from settlement.services.portal import __all__ as _portal
+from settlement.services.retention import *  # noqa: F403
+from settlement.services.retention import __all__ as _retention
 
-__all__ = [*_merchants, *_portal, *_imports]
+__all__ = [*_merchants, *_portal, *_imports, *_retention]
