@@ -24,15 +24,20 @@ def main() -> int:
         if entry.obsolete:
             continue
         if entry.msgid_plural:
-            text = table["PLURAL"].get(entry.msgid) or entry.msgstr_plural.get(0, "")
-            entry.msgstr_plural = {0: text}
-            ok = bool(text)
+            given = table["PLURAL"].get(entry.msgid)
+            if given:
+                entry.msgstr_plural = {0: given}
+            ok = bool(entry.msgstr_plural.get(0))
         else:
-            entry.msgstr = table["JA"].get(entry.msgid) or entry.msgstr
+            given = table["JA"].get(entry.msgid)
+            if given:
+                entry.msgstr = given
             ok = bool(entry.msgstr)
-        if ok and "fuzzy" in entry.flags:
+        # A fuzzy entry is makemessages' guess from a similar string: only a translation from the table
+        # (written for this msgid) clears the flag.
+        if given and "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
-        if not ok:
+        if not ok or "fuzzy" in entry.flags:
             missing.append(entry.msgid)
     po.save(str(PO))
     po.save_as_mofile(str(PO.with_suffix(".mo")))

@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.core import mail
 from django.db import IntegrityError, connection, transaction
+from django.utils import translation
 
 from campaign.models import AuditEvent
 from settlement import services
@@ -14,6 +15,13 @@ from settlement.models import BankAccount, Merchant
 from tests.conftest import make_staff
 from tests.settlement.fixtures import application, apply, bank_details
 from vouchers.serials import damm_valid
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    # These tests pin which rule refused; the Japanese wording is checked on the screens.
+    with translation.override("en"):
+        yield
 
 
 @pytest.mark.django_db
