@@ -1,5 +1,7 @@
 """Every write for merchants and settlement. Import services from here: ``from settlement import services``."""
 
+from settlement.services.envelopes import *  # noqa: F403
+from settlement.services.envelopes import __all__ as _envelopes
 from settlement.services.imports import *  # noqa: F403
 from settlement.services.imports import __all__ as _imports
 from settlement.services.merchants import *  # noqa: F403
@@ -9,4 +11,4 @@ from settlement.services.portal import __all__ as _portal
 from settlement.services.retention import *  # noqa: F403
 from settlement.services.retention import __all__ as _retention
 
-__all__ = [*_merchants, *_portal, *_imports, *_retention]
+__all__ = [*_merchants, *_portal, *_imports, *_retention, *_envelopes]

@@ -1,0 +1,18 @@
+"""Settlement data: merchants and their bank accounts (merchants.py), envelopes and redemptions (intake.py)."""
+
+from settlement.models.intake import (  # noqa: F401
+    Envelope,
+    EnvelopeLine,
+    ReadOutcome,
+    Redemption,
+    SerialRead,
+    VerificationClass,
+)
+from settlement.models.merchants import (  # noqa: F401
+    Bank,
+    BankAccount,
+    BankBranch,
+    KitShipment,
+    Merchant,
+    MerchantRepresentative,
+)

@@ -1,0 +1,160 @@
+"""Redemption intake: envelopes of used vouchers, the serials read from them, and what each serial turned out to be.
+
+A ticket is paid once: ``Redemption`` is unique per (campaign, book, ticket) — the database is the last guard
+against paying twice, even when two clerks upload overlapping files at the same moment.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from campaign.models import Campaign, Denomination
+
+
+class VerificationClass(models.TextChoices):
+    """What a redeemed serial turned out to be (DESIGN.md, "Verification classes")."""
+
+    VALID = "valid", _("Valid")
+    BAD_CHECK = "bad_check", _("Bad check code (forged or mistyped)")
+    NEVER_ISSUED = "never_issued", _("Never issued")
+    UNSOLD = "unsold", _("Unsold stock")
+    ALREADY_REDEEMED = "already_redeemed", _("Already redeemed")
+    DUPLICATE_IN_BATCH = "duplicate_in_batch", _("Duplicate in the same envelope")
+    OTHER_CAMPAIGN = "other_campaign", _("Another campaign")
+    OUTSIDE_USAGE_PERIOD = "outside_usage_period", _("Outside the usage period")
+    MERCHANT_SUSPENDED = "merchant_suspended", _("Merchant suspended")
+
+
+class Envelope(models.Model):
+    """A merchant's envelope of used vouchers (換金封筒) with its redemption slip (換金伝票)."""
+
+    class Status(models.TextChoices):
+        DECLARED = "declared", _("Declared")
+        RECEIVED = "received", _("Received")
+        VERIFIED = "verified", _("Verified")
+        REVIEW = "review", _("Needs review")
+        RECONCILED = "reconciled", _("Reconciled")
+        SETTLED = "settled", _("Settled")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
+    merchant = models.ForeignKey("settlement.Merchant", on_delete=models.PROTECT, related_name="envelopes",
+                                 verbose_name=_("merchant"))
+    number = models.CharField(_("envelope number"), max_length=12, unique=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DECLARED)
+    declared_at = models.DateTimeField(_("declared at"), auto_now_add=True)
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    received_on = models.DateField(_("received on"), null=True, blank=True)
+    seal_intact = models.BooleanField(_("seal intact"), null=True, blank=True)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("opened by"))
+    opened_with = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("second person at the opening"))
+    counted_tickets = models.PositiveIntegerField(_("tickets counted"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("envelope")
+        verbose_name_plural = _("envelopes")
+        ordering = ["-declared_at"]
+        constraints = [
+            # Two people open an envelope: never the same person twice.
+            models.CheckConstraint(condition=Q(opened_by__isnull=True) | Q(opened_with__isnull=True)
+                                   | ~Q(opened_by=models.F("opened_with")), name="envelope_two_person_opening"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class EnvelopeLine(models.Model):
+    """Declared and accepted tickets of one denomination in an envelope."""
+
+    envelope = models.ForeignKey(Envelope, on_delete=models.CASCADE, related_name="lines")
+    denomination = models.ForeignKey(Denomination, on_delete=models.PROTECT, verbose_name=_("denomination"))
+    declared_tickets = models.PositiveIntegerField(_("declared tickets"))
+    declared_amount = models.BigIntegerField(_("declared amount (yen)"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["envelope", "denomination"], name="envelopeline_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.envelope} {self.denomination}: {self.declared_tickets}"
+
+
+class SerialRead(models.Model):
+    """One reading of serials into an envelope: a scanner file or a manual keying session."""
+
+    class Source(models.TextChoices):
+        SCANNER = "scanner", _("Scanner file")
+        MANUAL = "manual", _("Keyed by hand")
+
+    envelope = models.ForeignKey(Envelope, on_delete=models.PROTECT, related_name="reads")
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    lines = models.PositiveIntegerField(_("lines"), default=0)
+    skipped_lines = models.PositiveIntegerField(_("unreadable lines accepted as skipped"), default=0)
+    read_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    read_at = models.DateTimeField(_("read at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("serial reading")
+        verbose_name_plural = _("serial readings")
+        constraints = [
+            # The same scanner file is never read twice.
+            models.UniqueConstraint(fields=["sha256"], condition=~Q(sha256=""), name="serialread_file_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.envelope} {self.get_source_display()} {self.read_at:%Y-%m-%d %H:%M}"
+
+
+class Redemption(models.Model):
+    """An accepted, payable ticket (換金済み券). Unique per ticket: the last guard against paying twice."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+", db_index=False)
+    denomination = models.ForeignKey(Denomination, on_delete=models.PROTECT, related_name="+", db_index=False)
+    book = models.PositiveIntegerField(_("book number"))
+    ticket = models.PositiveSmallIntegerField(_("ticket"))
+    face_value = models.BigIntegerField(_("face value (yen)"))
+    envelope = models.ForeignKey(Envelope, on_delete=models.PROTECT, related_name="redemptions", db_index=False)
+    read = models.ForeignKey(SerialRead, on_delete=models.PROTECT, related_name="+", db_index=False)
+    merchant = models.ForeignKey("settlement.Merchant", on_delete=models.PROTECT, related_name="+",
+                                 db_index=False)
+    redeemed_at = models.DateTimeField(_("redeemed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("redemption")
+        verbose_name_plural = _("redemptions")
+        constraints = [models.UniqueConstraint(fields=["campaign", "book", "ticket"], name="redemption_once")]
+        indexes = [models.Index(fields=["envelope"], name="redemption_envelope_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.book}-{self.ticket}"
+
+
+class ReadOutcome(models.Model):
+    """A read serial that was not accepted, with the reason (and, for a repeat, the first redemption)."""
+
+    read = models.ForeignKey(SerialRead, on_delete=models.CASCADE, related_name="outcomes")
+    envelope = models.ForeignKey(Envelope, on_delete=models.PROTECT, related_name="outcomes", db_index=False)
+    line_no = models.PositiveIntegerField(_("line"))
+    code = models.CharField(_("code"), max_length=21)
+    verification = models.CharField(_("class"), max_length=24, choices=VerificationClass.choices)
+    detail = models.CharField(_("detail"), max_length=30, blank=True)
+    book = models.PositiveIntegerField(null=True, blank=True)
+    ticket = models.PositiveSmallIntegerField(null=True, blank=True)
+    first_redemption = models.ForeignKey(Redemption, on_delete=models.PROTECT, null=True, blank=True,
+                                         related_name="repeats", verbose_name=_("first redemption"))
+    extra = models.CharField(_("extra columns"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("rejected serial")
+        verbose_name_plural = _("rejected serials")
+        ordering = ["read", "line_no"]
+        indexes = [models.Index(fields=["envelope", "verification"], name="readoutcome_envelope_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.get_verification_display()}"

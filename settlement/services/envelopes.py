@@ -1,0 +1,67 @@
+"""Envelopes of used vouchers: declared by the merchant (or staff from a paper slip), then received and opened."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaign.audit import audit_log
+from campaign.models import Denomination
+from settlement.models import Envelope, EnvelopeLine, Merchant
+from settlement.services.merchants import MerchantError
+from vouchers.serials import damm_digit
+
+__all__ = ["envelope_declare", "envelope_receive"]
+
+
+@transaction.atomic
+def envelope_declare(*, actor, merchant: Merchant, tickets: dict[Denomination, int], request=None) -> Envelope:
+    """A redemption claim: tickets per denomination; the amount is computed, never typed."""
+    merchant = Merchant.objects.select_for_update().get(pk=merchant.pk)
+    if merchant.status != Merchant.Status.APPROVED:
+        raise MerchantError(_("Only approved merchants can claim redemption."))
+    if merchant.is_suspended:
+        raise MerchantError(_("This merchant is suspended and cannot claim redemption."))
+    tickets = {d: n for d, n in tickets.items() if n}
+    if not tickets:
+        raise MerchantError(_("Declare at least one ticket."))
+    for denomination in tickets:
+        if denomination.campaign_id != merchant.campaign_id:
+            raise MerchantError(_("%(name)s belongs to another campaign.") % {"name": denomination.name})
+    # Envelope number: merchant number, a 3-digit running number, and a Damm digit (12 digits, barcode-friendly).
+    serial = f"{merchant.merchant_number}{merchant.envelopes.count() + 1:03d}"
+    envelope = Envelope.objects.create(campaign=merchant.campaign, merchant=merchant, number=serial + damm_digit(serial),
+                                       declared_by=actor)
+    EnvelopeLine.objects.bulk_create([
+        EnvelopeLine(envelope=envelope, denomination=d, declared_tickets=n, declared_amount=n * d.face_value)
+        for d, n in tickets.items()])
+    audit_log(actor=actor, action="settlement.envelope_declare", target=envelope, campaign=merchant.campaign,
+              request=request, data={"tickets": {d.name: n for d, n in tickets.items()}})
+    return envelope
+
+
+@transaction.atomic
+def envelope_receive(*, actor, envelope: Envelope, received_on: date, seal_intact: bool, opened_with,
+                     counted_tickets: int, request=None) -> Envelope:
+    """Record the envelope's arrival and its opening by two people."""
+    envelope = Envelope.objects.select_for_update().get(pk=envelope.pk)
+    if envelope.status != Envelope.Status.DECLARED:
+        raise MerchantError(_("Envelope %(number)s has already been received.") % {"number": envelope.number})
+    if received_on > timezone.localdate():
+        raise MerchantError(_("The receipt date cannot be in the future."))
+    if opened_with is None or opened_with.pk == actor.pk:
+        raise MerchantError(_("An envelope is opened by two people: name the second person."))
+    envelope.status = Envelope.Status.RECEIVED
+    envelope.received_on = received_on
+    envelope.seal_intact = seal_intact
+    envelope.opened_by = actor
+    envelope.opened_with = opened_with
+    envelope.counted_tickets = counted_tickets
+    envelope.save()
+    audit_log(actor=actor, action="settlement.envelope_receive", target=envelope, campaign=envelope.campaign,
+              request=request, data={"seal_intact": seal_intact, "counted_tickets": counted_tickets,
+                                     "opened_with": opened_with.get_username()})
+    return envelope
