@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 
 from campaign.roles import CAPABILITIES, has_capability, is_staff_member
@@ -34,6 +35,26 @@ def staff_view(capability: str):
             return view(request, *args, **kwargs)
 
         wrapped.capability = capability
+        return wrapped
+
+    return decorator
+
+
+def campaign_required(no_campaign_template: str, render_page=None):
+    """Make a view decorator that passes ``request.campaign`` to the view as its second argument, and shows
+    ``no_campaign_template`` (a hint to pick or set up a campaign) when there is none.
+
+    ``render_page(request, template)`` renders that page when the area needs extra context (its menu).
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            campaign = request.campaign
+            if not campaign:
+                return (render_page or render)(request, no_campaign_template)
+            return view(request, campaign, *args, **kwargs)
+
         return wrapped
 
     return decorator

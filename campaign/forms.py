@@ -1,7 +1,20 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from campaign.errors import DomainError
 from campaign.exports import EXPORT_FORMATS
+
+
+def form_attempt(form, call):
+    """Run a service for a form view; a refused rule becomes a form error and None is returned.
+
+    Services are transactional, so a refusal leaves the database as it was; the page re-renders with the message.
+    """
+    try:
+        return call()
+    except DomainError as exc:
+        form.add_error(None, str(exc))
+        return None
 
 
 class LoginForm(forms.Form):

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.audit import audit_log
+from campaign.errors import DomainError
 from campaign.models import Campaign, Job
 from campaign.roles import has_capability
 
@@ -31,7 +32,7 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[int, str], None]
 
 
-class JobError(Exception):
+class JobError(DomainError):
     """A job failed for a reason the user should read (shown on the progress page)."""
 
 

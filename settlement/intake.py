@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.audit import audit_log
+from campaign.errors import DomainError
 from campaign.models import Campaign
 from settlement.models import Envelope, SerialRead, VerificationClass
 from vouchers.serials import Verdict, damm_valid, keys_by_prefix, normalize_input, verify_many
@@ -34,7 +35,7 @@ MAX_LINES = 2_000_000
 _COLUMN_SPLIT = re.compile(r"[,\t]")
 
 
-class IntakeError(Exception):
+class IntakeError(DomainError):
     """The reading was refused; nothing was saved. ``errors`` lists unreadable lines when there are any."""
 
     def __init__(self, message: str, errors: list[LineError] | None = None):

@@ -13,7 +13,6 @@ import os
 import re
 import uuid
 from datetime import timedelta
-from functools import wraps
 
 from django.contrib import messages
 from django.core import signing
@@ -30,8 +29,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campaign.audit import audit_log
+from campaign.decorators import campaign_required as require_campaign
 from campaign.decorators import staff_view
 from campaign.exports import write_csv, write_xlsx
+from campaign.forms import form_attempt
 from campaign.jobs import JobError, job_start
 from campaign.roles import has_capability
 from settlement import forms_staff as forms
@@ -47,19 +48,6 @@ IMPORT_PREVIEW_ROWS = 100
 IMPORT_ERRORS_SHOWN = 500
 
 
-def campaign_required(view):
-    """Pass the current campaign to the view; without one there is nothing to show but a hint."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        campaign = request.campaign
-        if not campaign:
-            return _render(request, "settlement/staff/no_campaign.html")
-        return view(request, campaign, *args, **kwargs)
-
-    return wrapped
-
-
 def _render(request, template: str, context: dict | None = None, *, status: int = 200) -> HttpResponse:
     """Render with what the merchant menu needs to know about the user's capabilities."""
     context = {
@@ -70,13 +58,7 @@ def _render(request, template: str, context: dict | None = None, *, status: int 
     return render(request, template, context, status=status)
 
 
-def _attempt(form, call):
-    """Run a service; a refusal becomes a form error (and None is returned)."""
-    try:
-        return call()
-    except services.MerchantError as exc:
-        form.add_error(None, str(exc))
-        return None
+campaign_required = require_campaign("settlement/staff/no_campaign.html", render_page=_render)
 
 
 def _merchant(campaign, pk) -> Merchant:
@@ -231,7 +213,7 @@ def merchant_approve(request, campaign, pk):
     merchant = _merchant(campaign, pk)
     form = forms.ConfirmForm(request.POST, auto_id="id_approve_%s")
     if form.is_valid():
-        done = _attempt(form, lambda: services.merchant_approve(actor=request.user, merchant=merchant,
+        done = form_attempt(form, lambda: services.merchant_approve(actor=request.user, merchant=merchant,
                                                                 request=request))
         if done is not None:
             messages.success(request, _("Approved. Merchant number %(number)s has been issued and the portal "
@@ -245,7 +227,7 @@ def _review(request, campaign, pk, *, service, form_name: str, success: str):
     merchant = _merchant(campaign, pk)
     form = forms.ReasonForm(request.POST, auto_id=f"id_{form_name.removesuffix('_form')}_%s")
     if form.is_valid():
-        done = _attempt(form, lambda: service(actor=request.user, merchant=merchant,
+        done = form_attempt(form, lambda: service(actor=request.user, merchant=merchant,
                                               reason=form.cleaned_data["reason"], request=request))
         if done is not None:
             messages.success(request, success)
@@ -279,7 +261,7 @@ def merchant_suspend(request, campaign, pk):
     merchant = _merchant(campaign, pk)
     form = forms.SuspensionForm(request.POST, auto_id="id_suspend_%s")
     if form.is_valid():
-        done = _attempt(form, lambda: services.merchant_suspend(actor=request.user, merchant=merchant,
+        done = form_attempt(form, lambda: services.merchant_suspend(actor=request.user, merchant=merchant,
                                                                 reason=form.cleaned_data["reason"], request=request))
         if done is not None:
             messages.success(request, _("%(store)s is suspended and no longer shown in the store directory.")
@@ -295,7 +277,7 @@ def merchant_resume(request, campaign, pk):
     merchant = _merchant(campaign, pk)
     form = forms.ResumeForm(request.POST, auto_id="id_resume_%s")
     if form.is_valid():
-        done = _attempt(form, lambda: services.merchant_resume(actor=request.user, merchant=merchant,
+        done = form_attempt(form, lambda: services.merchant_resume(actor=request.user, merchant=merchant,
                                                                reason=form.cleaned_data["reason"], request=request))
         if done is not None:
             messages.success(request, _("The suspension of %(store)s is lifted.") % {"store": merchant.store_name})
@@ -314,7 +296,7 @@ def store_changes_apply(request, campaign, pk):
     merchant = _merchant(campaign, pk)
     form = forms.ConfirmForm(request.POST, auto_id="id_changes_apply_%s")
     if form.is_valid():
-        done = _attempt(form, lambda: merchant_store_changes_apply(actor=request.user, merchant=merchant,
+        done = form_attempt(form, lambda: merchant_store_changes_apply(actor=request.user, merchant=merchant,
                                                                    request=request))
         if done is not None:
             messages.success(request, _("The store changes are applied and shown in the directory."))
@@ -331,7 +313,7 @@ def store_changes_reject(request, campaign, pk):
     merchant = _merchant(campaign, pk)
     form = forms.ReasonForm(request.POST, auto_id="id_changes_reject_%s")
     if form.is_valid():
-        done = _attempt(form, lambda: merchant_store_changes_reject(
+        done = form_attempt(form, lambda: merchant_store_changes_reject(
             actor=request.user, merchant=merchant, reason=form.cleaned_data["reason"], request=request))
         if done is not None:
             messages.success(request, _("The store changes were turned down; the merchant has been told why."))
@@ -349,7 +331,7 @@ def bank_request(request, campaign, pk):
     form = forms.StaffBankChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        account = _attempt(form, lambda: services.bank_account_request(
+        account = form_attempt(form, lambda: services.bank_account_request(
             actor=request.user, merchant=merchant, request=request, bank=services.BankDetails(
                 bank_code=data["bank_code"], branch_code=data["branch_code"], account_type=data["account_type"],
                 account_number=data["account_number"], holder_name=data["holder_name"])))
@@ -401,7 +383,7 @@ def bank_approve(request, campaign, pk):
     change = _bank_change(campaign, pk)
     form = forms.ConfirmForm(request.POST, prefix="approve", auto_id=f"id_approve{change.pk}_%s")
     if form.is_valid():
-        done = _attempt(form, lambda: services.bank_account_approve(actor=request.user, account=change,
+        done = form_attempt(form, lambda: services.bank_account_approve(actor=request.user, account=change,
                                                                     request=request))
         if done is not None:
             messages.success(request, _("The new bank account of %(store)s is approved and used from now on; the "
@@ -417,7 +399,7 @@ def bank_reject(request, campaign, pk):
     change = _bank_change(campaign, pk)
     form = forms.BankRejectForm(request.POST, prefix="reject", auto_id=f"id_reject{change.pk}_%s")
     if form.is_valid():
-        done = _attempt(form, lambda: services.bank_account_reject(actor=request.user, account=change,
+        done = form_attempt(form, lambda: services.bank_account_reject(actor=request.user, account=change,
                                                                    reason=form.cleaned_data["reason"],
                                                                    request=request))
         if done is not None:
@@ -437,7 +419,7 @@ def kit_ship(request, campaign, pk):
     form = forms.KitShipmentForm(request.POST, auto_id="id_kit_%s")
     if form.is_valid():
         data = form.cleaned_data
-        done = _attempt(form, lambda: services.kit_ship(
+        done = form_attempt(form, lambda: services.kit_ship(
             actor=request.user, merchant=merchant, shipped_on=data["shipped_on"], carrier=data["carrier"],
             tracking_number=data["tracking_number"], note=data["note"]))
         if done is not None:

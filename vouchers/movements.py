@@ -20,13 +20,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campaign.errors import DomainError
 from campaign.models import Campaign, Denomination
 from vouchers.models import BookState, Movement, MovementRange, Outlet
 
 KEEP_OUTLET = "keep"
 
 
-class VoucherError(Exception):
+class VoucherError(DomainError):
     """A rule of the voucher stock was broken; the message is for the clerk."""
 
 

@@ -8,7 +8,6 @@ transaction each.
 from __future__ import annotations
 
 import io
-from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -21,7 +20,9 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from campaign.decorators import campaign_required as require_campaign
 from campaign.decorators import staff_view
+from campaign.forms import form_attempt
 from campaign.jobs import JobError, job_start
 from campaign.roles import has_capability
 from vouchers import documents, forms, selectors, services
@@ -39,35 +40,15 @@ from vouchers.models import (
     StockTake,
     StockTakeLine,
 )
-from vouchers.movements import VoucherError
 
 PAGE_SIZE = 30
 
 
-def campaign_required(view):
-    """Pass the current campaign to the view; without one there is nothing to show but a hint."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        campaign = request.campaign
-        if not campaign:
-            return render(request, "vouchers/no_campaign.html")
-        return view(request, campaign, *args, **kwargs)
-
-    return wrapped
+campaign_required = require_campaign("vouchers/no_campaign.html")
 
 
 def _can_manage(request) -> bool:
     return has_capability(request.user, "vouchers.manage")
-
-
-def _attempt(form, call):
-    """Run a service; a refusal becomes a form error (and None is returned)."""
-    try:
-        return call()
-    except VoucherError as exc:
-        form.add_error(None, str(exc))
-        return None
 
 
 def _page(request, queryset):
@@ -207,7 +188,7 @@ def print_order_create(request, campaign):
     form = forms.PrintOrderForm(request.POST or None, campaign=campaign)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        order = _attempt(form, lambda: services.print_order_create(
+        order = form_attempt(form, lambda: services.print_order_create(
             actor=request.user, campaign=campaign, printer=data["printer"], ordered_on=data["ordered_on"],
             requested_delivery=data["requested_delivery"], books=form.denomination_counts(), note=data["note"]))
         if order is not None:
@@ -241,7 +222,7 @@ def lot_create(request, campaign, pk):
     form = forms.LotForm(request.POST, order=order)
     if form.is_valid():
         data = form.cleaned_data
-        lot = _attempt(form, lambda: services.lot_create(
+        lot = form_attempt(form, lambda: services.lot_create(
             actor=request.user, order=order, denomination=data["denomination"], completed_on=data["completed_on"],
             first_book=data["first_book"], last_book=data["last_book"], spoiled_sheets=data["spoiled_sheets"]))
         if lot is not None:
@@ -354,7 +335,7 @@ def outlet_order_create(request, campaign, pk):
                                  initial={"received_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        order = _attempt(form, lambda: services.outlet_order_create(
+        order = form_attempt(form, lambda: services.outlet_order_create(
             actor=request.user, outlet=outlet, received_on=data["received_on"], order_deadline=data["order_deadline"],
             delivery_date=data["delivery_date"], books=form.denomination_counts(), note=data["note"]))
         if order is not None:
@@ -386,7 +367,7 @@ def delivery_create(request, campaign):
     form = forms.DeliveryForm(request.POST or None, campaign=campaign, initial=initial, initial_books=initial_books)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        delivery = _attempt(form, lambda: services.delivery_dispatch(
+        delivery = form_attempt(form, lambda: services.delivery_dispatch(
             actor=request.user, outlet=data["outlet"], delivery_date=data["delivery_date"], order=data["order"],
             ranges=form.denomination_ranges() or None, books=form.denomination_counts()))
         if delivery is not None:
@@ -430,7 +411,7 @@ def delivery_confirm(request, campaign, pk):
     form = forms.DeliveryConfirmForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        done = _attempt(form, lambda: services.delivery_confirm(
+        done = form_attempt(form, lambda: services.delivery_confirm(
             actor=request.user, delivery=delivery, received_by=data["received_by"], confirmed_on=data["confirmed_on"]))
         if done is not None:
             messages.success(request, _("Delivery %(number)s confirmed: the books are at the outlet.")
@@ -483,7 +464,7 @@ def sales_report_create(request, campaign):
     form = forms.SalesReportForm(request.POST or None, campaign=campaign, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        report = _attempt(form, lambda: services.sales_report_record(
+        report = form_attempt(form, lambda: services.sales_report_record(
             actor=request.user, outlet=data["outlet"], denomination=data["denomination"],
             sales_date=data["sales_date"], books=data["books"], ranges=data["ranges"] or None))
         if report is not None:
@@ -509,7 +490,7 @@ def stocktake_create(request, campaign):
                                initial={"counted_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        stocktake = _attempt(form, lambda: services.stocktake_record(
+        stocktake = form_attempt(form, lambda: services.stocktake_record(
             actor=request.user, campaign=campaign, counted_on=data["counted_on"], outlet=data["outlet"],
             witnesses=data["witnesses"], counts=form.denomination_counts(), note=data["note"]))
         if stocktake is not None:
@@ -544,7 +525,7 @@ def stocktake_resolve(request, campaign, pk):
     if form.is_valid() and line.resolved_at:
         form.add_error(None, _("This discrepancy has already been resolved."))
     elif form.is_valid():
-        done = _attempt(form, lambda: services.stocktake_resolve(
+        done = form_attempt(form, lambda: services.stocktake_resolve(
             actor=request.user, line=line, resolution=form.cleaned_data["resolution"]))
         if done is not None:
             messages.success(request, _("The discrepancy of %(name)s is marked resolved.")
@@ -571,7 +552,7 @@ def collection_open(request, campaign):
     form = forms.CollectionOpenForm(request.POST or None, campaign=campaign, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        collection = _attempt(form, lambda: services.collection_open(
+        collection = form_attempt(form, lambda: services.collection_open(
             actor=request.user, outlet=data["outlet"], collected_on=data["collected_on"]))
         if collection is not None:
             messages.success(request, _("Collection at %(outlet)s opened. Enter the returned books.")
@@ -607,7 +588,7 @@ def collection_return(request, campaign, pk):
     collection = _collection(campaign, pk)
     form = forms.CollectionReturnForm(request.POST)
     if form.is_valid():
-        books = _attempt(form, lambda: services.collection_return(
+        books = form_attempt(form, lambda: services.collection_return(
             actor=request.user, collection=collection, ranges=form.cleaned_data["ranges"]))
         if books is not None:
             messages.success(request, _("%(books)s books returned.") % {"books": f"{books:,}"})
@@ -622,7 +603,7 @@ def collection_close(request, campaign, pk):
     collection = _collection(campaign, pk)
     form = forms.ConfirmForm(request.POST, auto_id="id_close_%s")
     if form.is_valid():
-        closed = _attempt(form, lambda: services.collection_close(actor=request.user, collection=collection))
+        closed = form_attempt(form, lambda: services.collection_close(actor=request.user, collection=collection))
         if closed is not None:
             messages.success(request, _("Collection closed. %(lost)s books not returned and not reported sold "
                                         "are now lost and blocked for redemption.")
@@ -646,7 +627,7 @@ def destruction_create(request, campaign):
     form = forms.DestructionForm(request.POST or None, initial={"destroyed_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        destruction = _attempt(form, lambda: services.destruction_record(
+        destruction = form_attempt(form, lambda: services.destruction_record(
             actor=request.user, campaign=campaign, destroyed_on=data["destroyed_on"], method=data["method"],
             place=data["place"], witnesses=data["witnesses"], ranges=data["ranges"],
             spoiled_sheets=data["spoiled_sheets"], contractor=data["contractor"]))

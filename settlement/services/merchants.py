@@ -16,6 +16,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from campaign.audit import audit_log
+from campaign.errors import DomainError
 from campaign.japanese import search_key
 from campaign.models import Campaign
 from settlement.models import Bank, BankAccount, BankBranch, KitShipment, Merchant, MerchantRepresentative
@@ -42,7 +43,7 @@ __all__ = [
 REPRESENTATIVE_RETENTION = timedelta(days=365 * 5)
 
 
-class MerchantError(Exception):
+class MerchantError(DomainError):
     """A merchant rule was broken; the message is for the person at the screen."""
 
 
