@@ -1,8 +1,10 @@
 """Settlement data: merchants and their bank accounts (merchants.py), envelopes and redemptions (intake.py)."""
 
 from settlement.models.intake import (  # noqa: F401
+    Disposal,
     Envelope,
     EnvelopeLine,
+    Investigation,
     ReadOutcome,
     Redemption,
     SerialRead,

@@ -53,6 +53,12 @@ class Envelope(models.Model):
     opened_with = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+", verbose_name=_("second person at the opening"))
     counted_tickets = models.PositiveIntegerField(_("tickets counted"), null=True, blank=True)
+    # Set when the envelope's reading is finished and it matches its declaration (or a reviewer cleared it);
+    # payouts take reconciled envelopes received up to a cutoff.
+    reconciled_at = models.DateTimeField(_("reconciled at"), null=True, blank=True)
+    reconciled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="+", verbose_name=_("reconciled by"))
+    review_reasons = models.JSONField(_("review reasons"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("envelope")
@@ -158,3 +164,73 @@ class ReadOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.get_verification_display()}"
+
+
+class Investigation(models.Model):
+    """A rejected serial that staff must decide on: a repeat, an unsold-stock hit or a bad check code.
+
+    Accepting pays the ticket's face value on top of the envelope's redemptions (``adjustment``); rejecting
+    pays nothing. Decisions are final and audit-logged.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ACCEPTED = "accepted", _("Accepted (paid)")
+        REJECTED = "rejected", _("Rejected (not paid)")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
+    envelope = models.ForeignKey(Envelope, on_delete=models.PROTECT, related_name="investigations")
+    outcome = models.OneToOneField(ReadOutcome, on_delete=models.PROTECT, related_name="investigation")
+    verification = models.CharField(_("class"), max_length=24, choices=VerificationClass.choices)
+    face_value = models.BigIntegerField(_("face value (yen)"), default=0)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    adjustment = models.BigIntegerField(_("adjustment (yen)"), default=0)
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("investigation")
+        verbose_name_plural = _("investigations")
+        ordering = ["opened_at", "pk"]
+        indexes = [models.Index(fields=["campaign", "status"], name="investigation_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open", decided_by__isnull=True, adjustment=0)
+                | (Q(status__in=["accepted", "rejected"], decided_by__isnull=False, decided_at__isnull=False)
+                   & ~Q(reason="")),
+                name="investigation_decision_complete"),
+            models.CheckConstraint(condition=Q(status="accepted") | Q(adjustment=0),
+                                   name="investigation_adjustment_only_when_accepted"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outcome.code} {self.get_status_display()}"
+
+
+class Disposal(models.Model):
+    """Shredding of the paper tickets of processed envelopes (date, envelopes, two witnesses)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
+    disposed_on = models.DateField(_("disposed on"))
+    method = models.CharField(_("method"), max_length=100)
+    envelopes = models.ManyToManyField(Envelope, related_name="disposals", verbose_name=_("envelopes"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+    witness = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("witness"))
+    note = models.TextField(_("note"), blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("disposal")
+        verbose_name_plural = _("disposals")
+        ordering = ["-disposed_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(recorded_by=models.F("witness")), name="disposal_two_people"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.disposed_on} ({self.method})"
