@@ -93,3 +93,13 @@ def has_capability(user, capability: str) -> bool:
     if user.is_superuser:
         return True
     return bool(user_roles(user) & CAPABILITIES[capability])
+
+
+def users_with_capability(capability: str):
+    """Active staff users who hold a capability (for "second person" and "witness" pickers)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    return (get_user_model().objects.filter(is_active=True, is_staff=True)
+            .filter(Q(is_superuser=True) | Q(groups__name__in=CAPABILITIES[capability])).distinct()
+            .order_by("username"))

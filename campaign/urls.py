@@ -51,6 +51,7 @@ urlpatterns = [
     path("staff/", include((staff_patterns, "staff"))),
     path("staff/vouchers/", include(("vouchers.urls", "vouchers"))),
     path("staff/merchants/", include(("settlement.urls_staff", "merchants"))),
+    path("staff/settlement/intake/", include(("settlement.urls_intake", "intake"))),
     path("merchant/", include(("settlement.urls_portal", "merchant"))),
     path("banks/", include(("settlement.urls_banks", "banks"))),
     path("", include(("settlement.urls_public", "public"))),

@@ -291,3 +291,15 @@ def books_of_other_denominations(campaign: Campaign, denomination: Denomination,
     for r in ranges:
         in_ranges |= Q(number__range=(r.first, r.last))
     return Book.objects.filter(in_ranges, campaign=campaign).exclude(denomination=denomination).count()
+
+
+def book_history(campaign: Campaign, number: int) -> list[Movement]:
+    """Every movement a book went through, oldest first (for investigations of a redeemed ticket)."""
+    return list(
+        Movement.objects.filter(campaign=campaign, ranges__first_book__lte=number, ranges__last_book__gte=number)
+        .select_related("from_outlet", "to_outlet", "actor").order_by("occurred_on", "pk").distinct()
+    )
+
+
+def book_state(campaign: Campaign, number: int) -> Book | None:
+    return Book.objects.filter(campaign=campaign, number=number).select_related("outlet", "denomination").first()

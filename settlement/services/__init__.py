@@ -10,5 +10,7 @@ from settlement.services.portal import *  # noqa: F403
 from settlement.services.portal import __all__ as _portal
 from settlement.services.retention import *  # noqa: F403
 from settlement.services.retention import __all__ as _retention
+from settlement.services.review import *  # noqa: F403
+from settlement.services.review import __all__ as _review
 
-__all__ = [*_merchants, *_portal, *_imports, *_retention, *_envelopes]
+__all__ = [*_merchants, *_portal, *_imports, *_retention, *_envelopes, *_review]

@@ -148,7 +148,37 @@ def _merchant_pk(key: str = "merchant"):
     return lambda user: {"pk": _merchants_world(user)[key].pk}
 
 
+def _intake_world(user) -> dict:
+    """A declared envelope of the merchant world's merchant and an open investigation on it."""
+    from settlement import services
+    from settlement.models import Envelope, Investigation, ReadOutcome, SerialRead
+
+    merchant = _merchants_world(user)["merchant"]
+    envelope = Envelope.objects.filter(merchant=merchant).first()
+    if envelope is None:
+        denomination = merchant.campaign.denominations.order_by("code").first()
+        envelope = services.envelope_declare(actor=user, merchant=merchant, tickets={denomination: 3})
+        read = SerialRead.objects.create(envelope=envelope, source="manual", read_by=user, lines=1)
+        outcome = ReadOutcome.objects.create(read=read, envelope=envelope, line_no=1, code="1" * 21,
+                                             verification="bad_check")
+        Investigation.objects.create(campaign=merchant.campaign, envelope=envelope, outcome=outcome,
+                                     verification="bad_check", face_value=denomination.face_value)
+    return {"envelope": envelope, "investigation": Investigation.objects.get(envelope=envelope)}
+
+
+def _envelope_number(user):
+    return {"number": _intake_world(user)["envelope"].number}
+
+
 URL_KWARGS = {
+    "intake:envelope": _envelope_number,
+    "intake:receive": _envelope_number,
+    "intake:upload": _envelope_number,
+    "intake:upload_accept": _envelope_number,
+    "intake:key": _envelope_number,
+    "intake:reconcile": _envelope_number,
+    "intake:release": _envelope_number,
+    "intake:investigation": lambda user: {"pk": _intake_world(user)["investigation"].pk},
     "staff:job_detail": _own_job,
     "staff:job_status": _own_job,
     "staff:job_download": _own_job,

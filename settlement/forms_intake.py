@@ -1,0 +1,138 @@
+"""Forms of the intake screens: find an envelope, claim from a paper slip, receipt, readings, review, disposal."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from campaign.models import Denomination
+from campaign.roles import users_with_capability
+from settlement.models import Envelope, Merchant
+
+
+class _PersonChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        name = obj.get_full_name()
+        return f"{name} ({obj.get_username()})" if name else obj.get_username()
+
+
+def _other_people(user):
+    return users_with_capability("staff.home").exclude(pk=user.pk)
+
+
+class EnvelopeFindForm(forms.Form):
+    number = forms.CharField(
+        label=_("Envelope number"), max_length=20,
+        help_text=_("Scan the barcode on the redemption slip or type the 12 digits."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "autofocus": True}))
+
+    def clean_number(self):
+        digits = "".join(ch for ch in self.cleaned_data["number"] if ch.isdigit())
+        if len(digits) != 12:
+            raise forms.ValidationError(_("An envelope number has 12 digits (%(n)s given).") % {"n": len(digits)})
+        return digits
+
+
+class TicketCountsMixin:
+    """One field per denomination of the campaign: tickets declared."""
+
+    def add_denomination_fields(self, campaign):
+        self.denominations = list(Denomination.objects.filter(campaign=campaign).order_by("code"))
+        for d in self.denominations:
+            self.fields[f"d{d.code}"] = forms.IntegerField(
+                label=_("%(name)s (tickets)") % {"name": d.name}, min_value=0, max_value=100_000, required=False,
+                initial=0, widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+
+    def tickets(self) -> dict:
+        return {d: self.cleaned_data.get(f"d{d.code}") or 0 for d in self.denominations}
+
+
+class StaffClaimForm(TicketCountsMixin, forms.Form):
+    """A claim typed from a paper redemption slip that arrived without a portal declaration."""
+
+    merchant_number = forms.CharField(label=_("Merchant number"), max_length=8,
+                                      widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+
+    def __init__(self, *args, campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.campaign = campaign
+        self.add_denomination_fields(campaign)
+
+    def clean_merchant_number(self):
+        number = self.cleaned_data["merchant_number"].strip()
+        merchant = Merchant.objects.filter(campaign=self.campaign, merchant_number=number).first()
+        if merchant is None:
+            raise forms.ValidationError(_("No merchant with number %(number)s in this campaign.") % {"number": number})
+        self.merchant = merchant
+        return number
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not any(self.tickets().values()):
+            raise forms.ValidationError(_("Enter the tickets of at least one denomination."))
+        return cleaned
+
+
+class ReceiveForm(forms.Form):
+    received_on = forms.DateField(label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"}))
+    seal_intact = forms.TypedChoiceField(
+        label=_("Seal"), choices=[("yes", _("Intact")), ("no", _("Broken or opened"))],
+        coerce=lambda v: v == "yes", widget=forms.RadioSelect)
+    opened_with = _PersonChoice(label=_("Second person at the opening"), queryset=None,
+                                help_text=_("Envelopes are opened by two people; you are the first."))
+    counted_tickets = forms.IntegerField(label=_("Tickets counted"), min_value=0, max_value=1_000_000,
+                                         widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["opened_with"].queryset = _other_people(user)
+        self.fields["received_on"].initial = timezone.localdate()
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("Scanner file"),
+                           help_text=_("One code per line (spaces and hyphens allowed), optionally followed by "
+                                       "columns separated by a comma or tab. UTF-8 or Shift_JIS."))
+
+
+class KeyingForm(forms.Form):
+    codes = forms.CharField(label=_("Ticket codes"), required=False, widget=forms.Textarea(attrs={"rows": 8, "autocomplete": "off"}),
+                            help_text=_("One 21-digit code per line."))
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not self.code_lines():
+            raise forms.ValidationError(_("Key at least one ticket code."))
+        return cleaned
+
+    def code_lines(self) -> list[str]:
+        return [line for line in self.cleaned_data.get("codes", "").splitlines() if line.strip()]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DecisionForm(ReasonForm):
+    decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect, choices=[
+        ("accept", _("Accept: pay the face value")), ("reject", _("Reject: do not pay"))])
+    field_order = ["decision", "reason"]
+
+
+class DisposalForm(forms.Form):
+    disposed_on = forms.DateField(label=_("Disposed on"), widget=forms.DateInput(attrs={"type": "date"}))
+    method = forms.CharField(label=_("Method"), max_length=100, initial=_("Shredded on site"))
+    witness = _PersonChoice(label=_("Witness"), queryset=None)
+    envelopes = forms.ModelMultipleChoiceField(label=_("Envelopes"), queryset=Envelope.objects.none(),
+                                               widget=forms.CheckboxSelectMultiple)
+    note = forms.CharField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    confirm = forms.BooleanField(label=_("I confirm these tickets were destroyed in front of the witness. This "
+                                         "cannot be undone."))
+
+    def __init__(self, *args, user, envelopes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["witness"].queryset = users_with_capability("staff.home").exclude(pk=user.pk)
+        self.fields["envelopes"].queryset = envelopes
+        self.fields["envelopes"].label_from_instance = lambda e: f"{e.number} {e.merchant.store_name}"
+        self.fields["disposed_on"].initial = timezone.localdate()
