@@ -105,6 +105,9 @@ def seed(*, campaign, users: dict, stdout) -> None:
         f"{KitShipment.objects.filter(merchant__campaign=campaign).count()} redemption kits sent; "
         f"{Bank.objects.count():,} banks and {BankBranch.objects.count():,} branches."
     )
+    from settlement import demo_intake
+
+    demo_intake.seed(campaign=campaign, users=users, stdout=stdout)
 
 
 def _ensure_banks() -> list[BankBranch]:

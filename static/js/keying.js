@@ -20,7 +20,7 @@
     return text.replace(/[０-９]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0xFEE0); })
       .replace(/[\s\-‐－ー−]/g, "");
   }
-  function message(id, n) { return document.getElementById(id).innerHTML.replace("%(n)s", n); }
+  function message(id, n) { return document.getElementById(id).innerHTML.replace("{n}", n); }
 
   var box = document.getElementById("keying");
   var form = document.getElementById("keying-form");
