@@ -135,6 +135,24 @@ JA = {
     "Not yet confirmed": "未確定",
     "Slip of envelope %(number)s (PDF)": "封筒 %(number)s の伝票（PDF）",
     "You have not declared any envelopes yet.": "申告した封筒はまだありません。",
+    # settlement/models/intake.py (main's commit 3e84857 left these without Japanese; added here so the
+    # catalogue test passes on this branch — drop them if the owner's table translates them differently)
+    "reconciled at": "確定日時",
+    "reconciled by": "確定者",
+    "review reasons": "要確認の理由",
+    "Accepted (paid)": "承認（支払対象）",
+    "Rejected (not paid)": "却下（支払対象外）",
+    "adjustment (yen)": "調整額（円）",
+    "reason": "理由",
+    "decided by": "判断者",
+    "opened at": "調査開始日時",
+    "investigation": "調査",
+    "investigations": "調査",
+    "disposed on": "廃棄日",
+    "recorded by": "記録者",
+    "witness": "立会人",
+    "disposal": "廃棄",
+    "disposals": "廃棄",
 }
 
 PLURAL = {
