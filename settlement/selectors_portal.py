@@ -62,15 +62,20 @@ class EnvelopeRow:
     accepted_amount: int | None  # only once the amount is confirmed
 
 
-def merchant_envelopes(merchant: Merchant) -> list[EnvelopeRow]:
-    """The merchant's envelopes, newest first, with declared figures and — once confirmed — the paid amount."""
+def merchant_envelopes(merchant: Merchant) -> QuerySet[Envelope]:
+    """The merchant's envelopes, newest first, annotated with declared and accepted figures (page through
+    them, then turn a page into rows with ``envelope_rows``)."""
     lines = EnvelopeLine.objects.filter(envelope=OuterRef("pk"))
     redemptions = Redemption.objects.filter(envelope=OuterRef("pk"))
     adjustments = Investigation.objects.filter(envelope=OuterRef("pk"), status=Investigation.Status.ACCEPTED)
-    envelopes = (Envelope.objects.filter(merchant=merchant)
-                 .annotate(tickets=_sum_of(lines, "declared_tickets"), amount=_sum_of(lines, "declared_amount"),
-                           accepted=_sum_of(redemptions, "face_value"), adjusted=_sum_of(adjustments, "adjustment"))
-                 .order_by("-declared_at", "-pk"))
+    return (Envelope.objects.filter(merchant=merchant)
+            .annotate(tickets=_sum_of(lines, "declared_tickets"), amount=_sum_of(lines, "declared_amount"),
+                      accepted=_sum_of(redemptions, "face_value"), adjusted=_sum_of(adjustments, "adjustment"))
+            .order_by("-declared_at", "-pk"))
+
+
+def envelope_rows(envelopes) -> list[EnvelopeRow]:
+    """Rows for the list: the paid amount only once the secretariat has confirmed it."""
     return [EnvelopeRow(number=e.number, declared_on=timezone.localdate(e.declared_at), status=e.status,
                         status_label=status_label(e.status), declared_tickets=e.tickets, declared_amount=e.amount,
                         accepted_amount=e.accepted + e.adjusted if e.status in FINAL_STATUSES else None)

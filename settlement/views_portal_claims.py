@@ -28,6 +28,7 @@ from settlement.views_portal import merchant_required
 # on "declare" or the browser's back-and-resubmit does not make a second envelope.
 TOKENS_SESSION_KEY = "merchant_claim_tokens"
 REJECTED_PER_PAGE = 100
+ENVELOPES_PER_PAGE = 50
 
 
 def _denominations(merchant) -> list[Denomination]:
@@ -38,8 +39,11 @@ def _denominations(merchant) -> list[Denomination]:
 @require_GET
 def claim_list(request):
     merchant = request.merchant
+    page = Paginator(selectors_portal.merchant_envelopes(merchant), ENVELOPES_PER_PAGE).get_page(
+        request.GET.get("page"))
     return render(request, "settlement/portal_claims/list.html", {
-        "merchant": merchant, "envelopes": selectors_portal.merchant_envelopes(merchant), "nav": "claims",
+        "merchant": merchant, "envelopes": selectors_portal.envelope_rows(page.object_list), "page_obj": page,
+        "nav": "claims",
     })
 
 

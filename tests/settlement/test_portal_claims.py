@@ -391,3 +391,15 @@ def test_the_accepted_amount_matches_the_redemptions(read_envelope):
                                          .values_list("face_value", flat=True))
     assert result.rejected_count == ReadOutcome.objects.filter(envelope=read_envelope).count()
     assert not result.matches_declaration
+
+
+def test_the_list_is_paged(cafe_client, approved, thousand, monkeypatch):
+    from settlement import views_portal_claims
+
+    monkeypatch.setattr(views_portal_claims, "ENVELOPES_PER_PAGE", 2)
+    numbers = [services.envelope_declare(actor=approved.portal_user, merchant=approved, tickets={thousand: n}).number
+               for n in (1, 2, 3)]
+    first = cafe_client.get(reverse("merchant:claims")).content.decode()
+    second = cafe_client.get(reverse("merchant:claims") + "?page=2").content.decode()
+    assert [n in first for n in numbers] == [False, True, True]  # newest first
+    assert numbers[0] in second and "Page 2 of 2" in second
