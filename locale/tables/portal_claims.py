@@ -98,7 +98,8 @@ JA = {
     "calculated for you. You check everything on the next page before the claim is made.":
         "1つの封筒に入れる使用済み食事券を数え、券種ごとの枚数を入力してください。金額は自動で計算されます。"
         "申告の前に、次の画面で内容を確認できます。",
-    "tickets": "枚",
+    'Total: <span id="total-tickets">0</span> tickets, <span id="total-amount">0</span> yen':
+        '合計：<span id="total-tickets">0</span>枚・<span id="total-amount">0</span>円',
     "Envelope %(number)s": "封筒 %(number)s",
     "Envelope": "封筒",
     "Received by the secretariat on": "事務局の受領日",

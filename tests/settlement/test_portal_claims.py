@@ -263,6 +263,9 @@ def test_the_slip_pdf_carries_the_envelope_and_the_declaration(cafe_client, appr
                      "500円券", "1,500円", "13,500円", "合計", "押印", "申告日",
                      timezone.localdate(envelope.declared_at).strftime("%Y年%-m月%-d日").replace("年0", "年")):
         assert expected in text, expected
+    # The barcode is drawn: Code128 of 12 digits is 31 filled bars (9 symbols of 3 bars, the stop of 4).
+    bars = re.findall(rb"re\s+f\b", reader.pages[0].get_contents().get_data())
+    assert len(bars) >= 31
     # Printing it again gives the same bytes.
     assert cafe_client.get(reverse("merchant:claim_slip", args=[envelope.number])).content == response.content
 
