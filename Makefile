@@ -44,8 +44,9 @@ clean-db:
 	-$(BIN)/python -m campaign.devdb stop
 	rm -rf .pgdata
 
-# Refresh the Japanese catalogue from the source (needs GNU gettext), fill translations from a table, compile.
-#   make messages TRANSLATIONS=path/to/table.py
+# Refresh the Japanese catalogue from the source (needs GNU gettext), fill new strings from the translation
+# tables in locale/tables/ (or TRANSLATIONS=path/to/table.py), compile.
+TRANSLATIONS ?= $(wildcard locale/tables/*.py)
 messages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l ja --no-location --no-obsolete \
 		--ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'static/*' --ignore '.pgdata/*'

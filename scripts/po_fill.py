@@ -1,6 +1,6 @@
-"""Fill and compile the Japanese catalogue: `python scripts/po_fill.py TRANSLATIONS.py`.
+"""Fill and compile the Japanese catalogue: `python scripts/po_fill.py TABLE.py [TABLE.py ...]`.
 
-TRANSLATIONS.py defines JA = {msgid: msgstr} and PLURAL = {msgid: msgstr} (Japanese has one plural form).
+Each table (locale/tables/<area>.py) defines JA = {msgid: msgstr} and PLURAL = {msgid: msgstr} (Japanese has one plural form).
 Existing translations are kept; the .mo file is written next to the .po with polib (no gettext needed).
 """
 
@@ -14,7 +14,11 @@ PO = Path(__file__).resolve().parent.parent / "locale" / "ja" / "LC_MESSAGES" / 
 
 
 def main() -> int:
-    table = runpy.run_path(sys.argv[1]) if len(sys.argv) > 1 else {"JA": {}, "PLURAL": {}}
+    table = {"JA": {}, "PLURAL": {}}
+    for path in sys.argv[1:]:
+        loaded = runpy.run_path(path)
+        table["JA"].update(loaded.get("JA", {}))
+        table["PLURAL"].update(loaded.get("PLURAL", {}))
     po = polib.pofile(str(PO))
     po.metadata["Language"] = "ja"
     po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"

@@ -77,7 +77,7 @@ class StaffClaimForm(TicketCountsMixin, forms.Form):
 class ReceiveForm(forms.Form):
     received_on = forms.DateField(label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"}))
     seal_intact = forms.TypedChoiceField(
-        label=_("Seal"), choices=[("yes", _("Intact")), ("no", _("Broken or opened"))],
+        label=_("Envelope seal"), choices=[("yes", _("Intact")), ("no", _("Broken or opened"))],
         coerce=lambda v: v == "yes", widget=forms.RadioSelect)
     opened_with = _PersonChoice(label=_("Second person at the opening"), queryset=None,
                                 help_text=_("Envelopes are opened by two people; you are the first."))

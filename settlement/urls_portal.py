@@ -1,6 +1,6 @@
 from django.urls import path
 
-from settlement import views_portal
+from settlement import views_portal, views_portal_claims
 
 urlpatterns = [
     path("", views_portal.dashboard, name="dashboard"),
@@ -12,4 +12,8 @@ urlpatterns = [
     path("password-reset/complete/", views_portal.password_reset_complete, name="password_reset_complete"),
     path("store/", views_portal.store_edit, name="store_edit"),
     path("bank-account/", views_portal.bank_change, name="bank_change"),
+    path("claims/", views_portal_claims.claim_list, name="claims"),
+    path("claims/new/", views_portal_claims.claim_declare, name="claim_declare"),
+    path("claims/<str:number>/", views_portal_claims.claim_detail, name="claim_detail"),
+    path("claims/<str:number>/slip.pdf", views_portal_claims.claim_slip, name="claim_slip"),
 ]

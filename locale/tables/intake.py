@@ -7,7 +7,7 @@ JA = {
     "%(name)s (tickets)": "%(name)s（枚）",
     "No merchant with number %(number)s in this campaign.": "この事業に加盟店番号 %(number)s の加盟店はありません。",
     "Enter the tickets of at least one denomination.": "少なくとも1券種の枚数を入力してください。",
-    "Seal": "封緘",
+    "Envelope seal": "封緘",
     "Intact": "異常なし",
     "Broken or opened": "破れ・開封あり",
     "Second person at the opening": "開封の立会者",
