@@ -101,7 +101,13 @@ class OpeningRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.counter} {self.weekday} {self.opens:%H:%M}-{self.closes:%H:%M}"
+        return f"{self.counter} {self.weekday_label} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+    @property
+    def weekday_label(self) -> str:
+        from django.utils.dates import WEEKDAYS
+
+        return str(WEEKDAYS[self.weekday])
 
 
 class ClosedDay(models.Model):
