@@ -377,8 +377,7 @@ def excluded_add(request, campaign):
 def fields_config(request, campaign):
     row = _settings_row(campaign)
     if row is None:
-        messages.error(request, _("Save the reservation settings first."))
-        return redirect("reservations:setup")
+        return _render(request, "reservations/staff/fields.html", {"form": None})
     form = forms.FieldConfigForm(request.POST or None, settings_row=row)
     if request.method == "POST" and form.is_valid():
         basic, extra = form.values()
