@@ -37,7 +37,7 @@ EXTRA_KINDS = {
 
 # name → (default label, input kind, max length)
 BASIC_FIELDS: dict[str, tuple] = {
-    "name": (gettext_lazy("Name"), "text", 100),
+    "name": (gettext_lazy("Full name"), "text", 100),
     "kana": (gettext_lazy("Name (kana)"), "kana", 100),
     "sex": (gettext_lazy("Sex"), "sex", 10),
     "birth_date": (gettext_lazy("Birth date"), "date", 10),
