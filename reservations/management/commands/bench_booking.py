@@ -178,7 +178,8 @@ class Command(BaseCommand):
         cmd = [str(gunicorn), "campaign.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers",
                str(workers), "--backlog", "2048", "--log-level", "warning", "--timeout", "60"]
         self.stdout.write(f"gunicorn: {workers} sync workers on 127.0.0.1:{port}")
-        return subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=env)
+        # 409 answers are logged by django.request as warnings; keep them off the report.
+        return subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=env, stderr=subprocess.DEVNULL)
 
     def _wait_ready(self, port: int) -> None:
         deadline = time.monotonic() + 30
