@@ -10,6 +10,7 @@ STAFF_NAV = [
     (_("Vouchers"), "vouchers:dashboard", "vouchers.view"),
     (_("Merchants"), "merchants:list", "merchants.view"),
     (_("Redemption intake"), "intake:home", "settlement.view"),
+    (_("Reservations"), "reservations:today", "reservations.view"),
     (_("Audit log"), "staff:audit_list", "audit.view"),
     (_("My jobs"), "staff:job_list", "jobs.own"),
     (_("Master data"), "admin:index", "masterdata.manage"),

@@ -135,6 +135,9 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-job-files": {"task": "campaign.tasks.purge_expired_jobs", "schedule": 3600.0},
     "purge-expired-personal-data": {"task": "settlement.tasks.purge_expired_personal_data",
                                     "schedule": 24 * 3600.0},
+    "reservations-flag-no-shows": {"task": "reservations.tasks.flag_no_shows", "schedule": 300.0},
+    "reservations-purge-personal-data": {"task": "reservations.tasks.purge_expired_personal_data",
+                                         "schedule": 24 * 3600.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------------------

@@ -170,6 +170,33 @@ def _envelope_number(user):
     return {"number": _intake_world(user)["envelope"].number}
 
 
+def _reservations_world(user) -> dict:
+    """A counter with a rule, a slot and a reservation in the TEST campaign (current for every role)."""
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    from campaign.models import Campaign
+    from reservations.models import Counter, OpeningRule, Reservation, Slot
+
+    _vouchers_world(user)
+    campaign = Campaign.objects.get(code="TEST")
+    counter, _ = Counter.objects.get_or_create(campaign=campaign, name="ロール窓口")
+    rule = OpeningRule.objects.filter(counter=counter).first() or OpeningRule.objects.create(
+        counter=counter, weekday=0, opens=time(9), closes=time(12), public_capacity=2, staff_capacity=3)
+    reservation = Reservation.objects.filter(campaign=campaign).first()
+    if reservation is None:
+        start = datetime.combine(timezone.localdate() + timedelta(days=2), time(10), timezone.get_current_timezone())
+        slot = Slot.objects.create(campaign=campaign, counter=counter, day=start.date(), starts_at=start,
+                                   ends_at=start + timedelta(minutes=30), capacity=2, staff_capacity=3, booked=1)
+        reservation = Reservation.objects.create(campaign=campaign, slot=slot, name="窓口 太郎")
+    return {"counter": counter, "rule": rule, "reservation": reservation}
+
+
+def _reservation_pk(key: str = "reservation"):
+    return lambda user: {"pk": _reservations_world(user)[key].pk}
+
+
 URL_KWARGS = {
     "intake:envelope": _envelope_number,
     "intake:receive": _envelope_number,
@@ -179,6 +206,12 @@ URL_KWARGS = {
     "intake:reconcile": _envelope_number,
     "intake:release": _envelope_number,
     "intake:investigation": lambda user: {"pk": _intake_world(user)["investigation"].pk},
+    "reservations:detail": _reservation_pk(),
+    "reservations:arrive": _reservation_pk(),
+    "reservations:change": _reservation_pk(),
+    "reservations:cancel": _reservation_pk(),
+    "reservations:counter_edit": _reservation_pk("counter"),
+    "reservations:rule_delete": _reservation_pk("rule"),
     "staff:job_detail": _own_job,
     "staff:job_status": _own_job,
     "staff:job_download": _own_job,
