@@ -26,6 +26,7 @@ urlpatterns = [
     path("investigations/<int:pk>/", views.investigation_detail, name="investigation"),
     path("disposals/", views.disposal_list, name="disposals"),
     path("<envelope:number>/", views.envelope_detail, name="envelope"),
+    path("<envelope:number>/slip.pdf", views.envelope_slip, name="slip"),
     path("<envelope:number>/receive/", views.envelope_receive, name="receive"),
     path("<envelope:number>/upload/", views.envelope_upload, name="upload"),
     path("<envelope:number>/upload/accept/", views.envelope_upload_accept, name="upload_accept"),

@@ -8,6 +8,7 @@ Every write is POST → service → message → redirect; a refused write shows 
 
 from __future__ import annotations
 
+import io
 import os
 import uuid
 from datetime import timedelta
@@ -21,7 +22,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -35,6 +36,7 @@ from settlement import selectors_intake as selectors
 from settlement import services
 from settlement.intake import MAX_BYTES, IntakeError, envelope_read
 from settlement.models import Envelope, Investigation, SerialRead, VerificationClass
+from settlement.slips import redemption_slip_pdf, slip_document
 
 PAGE_SIZE = 50
 UPLOAD_DIR = "intake-uploads"
@@ -149,6 +151,19 @@ def _detail_context(request, envelope: Envelope) -> dict:
 def envelope_detail(request, campaign, number):
     envelope = _envelope(campaign, number)
     return _render(request, "settlement/intake/envelope.html", _detail_context(request, envelope))
+
+
+@staff_view("settlement.view")
+@campaign_required
+def envelope_slip(request, campaign, number):
+    """The redemption slip PDF, for an envelope claimed from a paper slip or a merchant who lost theirs."""
+    envelope = _envelope(campaign, number)
+    buffer = io.BytesIO()
+    with translation.override("ja"):
+        redemption_slip_pdf(buffer, slip_document(envelope))
+    response = HttpResponse(buffer.getvalue(), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="slip-{envelope.number}.pdf"'
+    return response
 
 
 @staff_view("settlement.intake")

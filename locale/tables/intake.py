@@ -84,6 +84,7 @@ JA = {
     "Claim from a paper slip": "紙の換金伝票から登録",
     "For an envelope that arrived with a handwritten redemption slip and no declaration in the portal. The amounts are computed from the ticket counts.": "ポータルで申告されず、手書きの換金伝票とともに届いた封筒のための画面です。金額は枚数から計算します。",
     "Create the envelope": "封筒を登録",
+    "Redemption slip (PDF)": "換金伝票（PDF）",
     "Disposal of processed tickets": "処理済み券の廃棄",
     "After an envelope is reconciled its paper tickets are shredded in front of a witness. Record each disposal here.": "照合が終わった封筒の券は、立会者の前で裁断します。廃棄のたびにここで記録してください。",
     "Record the disposal": "廃棄を記録",

@@ -200,6 +200,7 @@ def _reservation_pk(key: str = "reservation"):
 URL_KWARGS = {
     "intake:envelope": _envelope_number,
     "intake:receive": _envelope_number,
+    "intake:slip": _envelope_number,
     "intake:upload": _envelope_number,
     "intake:upload_accept": _envelope_number,
     "intake:key": _envelope_number,

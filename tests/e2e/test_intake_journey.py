@@ -1,6 +1,7 @@
 """A settlement clerk takes an envelope from the post to the review list in the browser: finds it by its
 barcode number, records the two-person opening, uploads the scanner file (with a forged and a repeated code),
-keys two unreadable tickets by hand (a typo is caught before the next code), and reconciles it."""
+keys two unreadable tickets by hand (a typo is caught before the next code), and reconciles it; then the
+merchant sees the result of that envelope in the portal on a phone."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from settlement.intake import envelope_read
 from settlement.models import Envelope, Investigation, Redemption
 from tests.conftest import make_staff
 from tests.e2e.test_job_progress import _login
+from tests.e2e.test_portal_claims import merchant_sees_result
 from tests.settlement.test_intake import code, forged, sold_books  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,7 +28,7 @@ def _typo(good: str) -> str:
     return good[:8] + wrong + good[9:]
 
 
-def test_a_clerk_reads_an_envelope_and_it_goes_to_review(page, live_server, approved, sold_books, alice, bob,
+def test_a_clerk_reads_an_envelope_and_the_merchant_sees_the_result(browser, page, live_server, approved, sold_books, alice, bob,
                                                           thousand, tmp_path):
     # An earlier envelope already paid ticket 1-1: the same code again is a repeat.
     first = services.envelope_declare(actor=alice, merchant=approved, tickets={thousand: 1})
@@ -79,3 +81,7 @@ def test_a_clerk_reads_an_envelope_and_it_goes_to_review(page, live_server, appr
     assert sorted(Investigation.objects.filter(envelope=envelope).values_list("verification", flat=True)) == [
         "already_redeemed", "bad_check"]
     assert page.get_by_test_id("accepted-total").inner_text() == "5"
+
+    # The merchant opens the portal: 5 accepted (¥5,000), the forged and the repeated code with their reasons.
+    seen = merchant_sees_result(browser, live_server.url, envelope)
+    assert seen == {"accepted_tickets": 5, "accepted_amount": 5000, "rejected": 2}

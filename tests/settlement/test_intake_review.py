@@ -3,8 +3,10 @@ disposal — the services, then the staff screens a settlement clerk works throu
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
+import pypdf
 import pytest
 from django.conf import settings
 from django.urls import reverse
@@ -263,6 +265,10 @@ def test_staff_create_a_claim_from_a_paper_slip(client, clerk, approved, thousan
     envelope = Envelope.objects.get()
     assert response.url == reverse("intake:envelope", args=[envelope.number])
     assert envelope.declared_by == clerk
+    slip = client.get(reverse("intake:slip", args=[envelope.number]))
+    assert slip["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(slip.content)).pages)
+    assert approved.merchant_number in text and "換金伝票" in text
     assert sorted(envelope.lines.values_list("declared_amount", flat=True)) == [1000, 3000]
 
 
