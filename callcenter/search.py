@@ -78,7 +78,7 @@ def _tokenizer():
     # Tokenizer objects are not thread-safe; the dictionary behind them is shared and loaded once.
     tok = getattr(_local, "tokenizer", None)
     if tok is None:
-        tok = _local.tokenizer = _dictionary().create()
+        tok = _local.tokenizer = _dictionary().tokenizer()
     return tok
 
 
@@ -96,7 +96,8 @@ class Morpheme:
     word: str  # folded normalized form
     reading: str  # folded reading (dictionary form for inflecting words)
     content: bool
-    glue: bool = False  # auxiliaries and endings that phrase matching ignores (た, て, ます, しまう)
+    glue: bool = False
+    surface_reading: str = ""  # auxiliaries and endings that phrase matching ignores (た, て, ます, しまう)
 
 
 @lru_cache(maxsize=20000)
@@ -126,7 +127,8 @@ def _morphemes(text: str, mode) -> list[Morpheme]:
         pos_detail = m.part_of_speech()
         glue = (pos == "助動詞" or pos_detail[1] in ("接続助詞", "終助詞")
                 or (pos in ("動詞", "形容詞") and pos_detail[1] == "非自立可能" and out))
-        out.append(Morpheme(m.surface(), m.begin(), m.end(), word, reading, content, glue))
+        out.append(Morpheme(m.surface(), m.begin(), m.end(), word, reading, content, glue,
+                            search_key(m.reading_form())))
     return out
 
 
@@ -157,6 +159,8 @@ def analyse(text: str, *, bigrams: bool = True) -> Analysis:
             words.append(m.word)
             if len(m.reading) >= 2:
                 readings.append(m.reading)
+            if m.surface_reading != m.reading and len(m.surface_reading) >= 2:
+                readings.append(m.surface_reading)
     # Compounds: the parts too (有効期限 → 有効 / 期限), so 使用期限 still meets 有効期限 on 期限.
     known = {(m.begin, m.end) for m in morphs_c}
     for m in _morphemes(text, mode_a):
@@ -415,7 +419,8 @@ def highlight(text: str, plan: QueryPlan, *, snippet: int | None = None) -> Safe
     terms = plan.highlight_terms
     if terms and not plan.short:
         for m in _morphemes(text, _modes()[0]):
-            if f"w:{m.word}" in terms or (len(m.reading) >= 2 and f"r:{m.reading}" in terms):
+            if f"w:{m.word}" in terms or (len(m.reading) >= 2 and f"r:{m.reading}" in terms) or (
+                    len(m.surface_reading) >= 2 and f"r:{m.surface_reading}" in terms):
                 spans.append((m.begin, m.end))
     key = plan.analysis.key
     if key and (plan.short or not spans):

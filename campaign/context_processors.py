@@ -9,6 +9,8 @@ STAFF_NAV = [
     (_("Home"), "staff:home", "staff.home"),
     (_("Vouchers"), "vouchers:dashboard", "vouchers.view"),
     (_("Merchants"), "merchants:list", "merchants.view"),
+    (_("Call center"), "callcenter:console", "callcenter.console"),
+    (_("Escalations"), "callcenter:escalation_list", "staff.home"),
     (_("Audit log"), "staff:audit_list", "audit.view"),
     (_("My jobs"), "staff:job_list", "jobs.own"),
     (_("Master data"), "admin:index", "masterdata.manage"),

@@ -135,6 +135,8 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-job-files": {"task": "campaign.tasks.purge_expired_jobs", "schedule": 3600.0},
     "purge-expired-personal-data": {"task": "settlement.tasks.purge_expired_personal_data",
                                     "schedule": 24 * 3600.0},
+    "purge-callback-personal-data": {"task": "callcenter.tasks.purge_callback_personal_data",
+                                     "schedule": 24 * 3600.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------------------

@@ -51,6 +51,8 @@ urlpatterns = [
     path("staff/", include((staff_patterns, "staff"))),
     path("staff/vouchers/", include(("vouchers.urls", "vouchers"))),
     path("staff/merchants/", include(("settlement.urls_staff", "merchants"))),
+    path("staff/callcenter/", include(("callcenter.urls", "callcenter"))),
+    path("", include(("callcenter.urls_public", "callcenter_public"))),
     path("merchant/", include(("settlement.urls_portal", "merchant"))),
     path("banks/", include(("settlement.urls_banks", "banks"))),
     path("", include(("settlement.urls_public", "public"))),
