@@ -221,8 +221,8 @@ def callback_detail(request, campaign, pk):
     return render(request, "callcenter/callback_detail.html", {"callback": callback, "form": form})
 
 
-@require_POST
 @staff_view("staff.home")
+@require_POST
 @campaign_required
 def callback_export(request, campaign):
     try:
