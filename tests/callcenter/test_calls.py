@@ -2,7 +2,7 @@
 department and lose their personal data, with every copy, a year after collection."""
 
 import io
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 import time_machine
