@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from callcenter import search, services
 from callcenter.models import FaqItem, SynonymGroup
@@ -102,7 +103,7 @@ def test_a_bad_line_imports_nothing(db, tmp_path):
     path = tmp_path / "faq.jsonl"
     path.write_text('{"id": "a", "question": "Q", "answer": "A"}\n{"id": "b", "question": ""}\nnot json\n',
                     encoding="utf-8")
-    with pytest.raises(Exception) as excinfo:
+    with pytest.raises(Exception) as excinfo, translation.override("en"):
         call_command("faq_import", str(path))
     message = str(excinfo.value)
     assert "Line 2" in message and "question" in message and "Line 3" in message
