@@ -11,6 +11,8 @@ STAFF_NAV = [
     (_("Merchants"), "merchants:list", "merchants.view"),
     (_("Redemption intake"), "intake:home", "settlement.view"),
     (_("Reservations"), "reservations:today", "reservations.view"),
+    (_("Call center"), "callcenter:console", "callcenter.console"),
+    (_("Escalations"), "callcenter:escalation_list", "staff.home"),
     (_("Audit log"), "staff:audit_list", "audit.view"),
     (_("My jobs"), "staff:job_list", "jobs.own"),
     (_("Master data"), "admin:index", "masterdata.manage"),

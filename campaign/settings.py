@@ -138,6 +138,8 @@ CELERY_BEAT_SCHEDULE = {
     "reservations-flag-no-shows": {"task": "reservations.tasks.flag_no_shows", "schedule": 300.0},
     "reservations-purge-personal-data": {"task": "reservations.tasks.purge_expired_personal_data",
                                          "schedule": 24 * 3600.0},
+    "purge-callback-personal-data": {"task": "callcenter.tasks.purge_callback_personal_data",
+                                     "schedule": 24 * 3600.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------------------

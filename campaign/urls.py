@@ -53,6 +53,8 @@ urlpatterns = [
     path("staff/merchants/", include(("settlement.urls_staff", "merchants"))),
     path("staff/settlement/intake/", include(("settlement.urls_intake", "intake"))),
     path("staff/reservations/", include(("reservations.urls_staff", "reservations"))),
+    path("staff/callcenter/", include(("callcenter.urls", "callcenter"))),
+    path("", include(("callcenter.urls_public", "callcenter_public"))),
     path("merchant/", include(("settlement.urls_portal", "merchant"))),
     path("reserve/", include(("reservations.urls_public", "reserve"))),
     path("banks/", include(("settlement.urls_banks", "banks"))),

@@ -15,10 +15,19 @@ PO = Path(__file__).resolve().parent.parent / "locale" / "ja" / "LC_MESSAGES" / 
 
 def main() -> int:
     table = {"JA": {}, "PLURAL": {}}
+    owner: dict[str, str] = {}
+    clashes = []
     for path in sys.argv[1:]:
         loaded = runpy.run_path(path)
-        table["JA"].update(loaded.get("JA", {}))
-        table["PLURAL"].update(loaded.get("PLURAL", {}))
+        for kind in ("JA", "PLURAL"):
+            for msgid, msgstr in loaded.get(kind, {}).items():
+                if msgid in table[kind] and table[kind][msgid] != msgstr:
+                    # One msgid has one translation: two areas wording it differently need different msgids.
+                    clashes.append(f"{msgid!r}: {table[kind][msgid]!r} ({owner[msgid]}) vs {msgstr!r} ({path})")
+                table[kind][msgid] = msgstr
+                owner.setdefault(msgid, path)
+    for clash in clashes:
+        print(f"translated differently: {clash}")
     po = polib.pofile(str(PO))
     po.metadata["Language"] = "ja"
     po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
@@ -47,7 +56,7 @@ def main() -> int:
     po.save_as_mofile(str(PO.with_suffix(".mo")))
     for msgid in missing:
         print(f"untranslated: {msgid!r}")
-    return 1 if missing else 0
+    return 1 if missing or clashes else 0
 
 
 if __name__ == "__main__":

@@ -197,6 +197,36 @@ def _reservation_pk(key: str = "reservation"):
     return lambda user: {"pk": _reservations_world(user)[key].pk}
 
 
+def _callcenter_world(user) -> dict:
+    """A call with an escalation and one with a callback request, in the user's department (so every role that
+    may open the pages sees them), plus an FAQ item."""
+    from datetime import time
+
+    from callcenter import services as cc
+    from callcenter.models import CallbackRequest, DepartmentMember, Escalation, Line
+    from campaign.models import Campaign, Department
+
+    _vouchers_world(user)
+    campaign = Campaign.objects.get(code="TEST")
+    dept, _ = Department.objects.get_or_create(code="cc-role", defaults={"name": "ロール確認課"})
+    DepartmentMember.objects.get_or_create(user=user, department=dept)
+    item = cc.faq_save(actor=None, question="払い戻しはできますか", answer="できません", status="published")
+    line, _ = Line.objects.get_or_create(name="購入者向け", defaults=dict(kind="consumer", phone="0120-000-000",
+                                                                       opens_at=time(9), closes_at=time(17)))
+    call = cc.call_log(actor=user, campaign=campaign, line=line, caller_type="resident", summary="s",
+                       response_type="escalated", escalation=cc.EscalationInput(department=dept))
+    cc.call_log(actor=user, campaign=campaign, line=line, caller_type="resident", summary="s",
+                response_type="callback", callback=cc.CallbackInput(department=dept, name="名", phone="000",
+                                                                    inquiry="i"))
+    return {"call": call, "escalation": Escalation.objects.filter(department=dept).last(),
+            "callback": CallbackRequest.objects.filter(department=dept).last(), "faq": item,
+            "synonym": __import__("callcenter.models", fromlist=["SynonymGroup"]).SynonymGroup.objects.first()}
+
+
+def _cc_pk(key: str):
+    return lambda user: {"pk": _callcenter_world(user)[key].pk}
+
+
 URL_KWARGS = {
     "intake:envelope": _envelope_number,
     "intake:receive": _envelope_number,
@@ -213,6 +243,12 @@ URL_KWARGS = {
     "reservations:cancel": _reservation_pk(),
     "reservations:counter_edit": _reservation_pk("counter"),
     "reservations:rule_delete": _reservation_pk("rule"),
+    "callcenter:call_detail": _cc_pk("call"),
+    "callcenter:escalation_detail": _cc_pk("escalation"),
+    "callcenter:callback_detail": _cc_pk("callback"),
+    "callcenter:faq_detail": _cc_pk("faq"),
+    "callcenter:faq_edit": _cc_pk("faq"),
+    "callcenter:synonym_edit": _cc_pk("synonym"),
     "staff:job_detail": _own_job,
     "staff:job_status": _own_job,
     "staff:job_download": _own_job,

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from callcenter import views
+
+urlpatterns = [path("faq/", views.public_faq, name="faq")]
