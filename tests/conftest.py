@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from campaign import roles
 from campaign.models import Campaign, Denomination
 
-pytest_plugins = ["tests.vouchers.fixtures", "tests.settlement.fixtures"]
+pytest_plugins = ["tests.vouchers.fixtures", "tests.settlement.fixtures", "tests.settlement.payouts_world"]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "correct-horse-battery-9"
