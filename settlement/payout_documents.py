@@ -42,7 +42,8 @@ CHUNK = 5000
 
 
 def _check_released(batch: SettlementBatch) -> None:
-    if not batch.is_released:
+    # Read from the database, not the object: approval may have happened since it was loaded.
+    if not SettlementBatch.objects.filter(pk=batch.pk).exclude(status=SettlementBatch.Status.PREPARED).exists():
         raise JobError(_("The batch has not been approved yet; nothing leaves the system before approval."))
 
 

@@ -252,6 +252,8 @@ def encode_record(layout, values: dict, *, prefix: str = "") -> bytes:
 
 
 def _data_values(transfer: dict, prefix: str) -> dict:
+    if not isinstance(transfer, dict):
+        raise ZenginFileError(prefix.rstrip("."), _("must be an object with the transfer's fields."))
     values = dict(transfer)
     values["record_type"] = 2
     values.setdefault("new_code", 0)
@@ -294,6 +296,8 @@ def transfer_file(header: dict, transfers, *, newline: str = "CRLF", expected_co
     anything is returned or written, so a file that does not add up never leaves this function. With ``out``
     (a binary file) the records are written there and None is returned; otherwise the bytes are returned.
     """
+    if not isinstance(header, dict):
+        raise ZenginFileError("header", _("must be an object with the requester's fields."))
     if newline not in NEWLINES:
         raise ZenginFileError("newline", _("must be CRLF or none."))
     eol = NEWLINES[newline]
