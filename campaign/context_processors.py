@@ -9,6 +9,7 @@ STAFF_NAV = [
     (_("Home"), "staff:home", "staff.home"),
     (_("Vouchers"), "vouchers:dashboard", "vouchers.view"),
     (_("Merchants"), "merchants:list", "merchants.view"),
+    (_("Payouts"), "payouts:dashboard", "settlement.view"),
     (_("Audit log"), "staff:audit_list", "audit.view"),
     (_("My jobs"), "staff:job_list", "jobs.own"),
     (_("Master data"), "admin:index", "masterdata.manage"),

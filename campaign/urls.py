@@ -6,9 +6,12 @@ from rest_framework import routers
 
 from campaign.api import CampaignViewSet
 from campaign.views import auth, public, staff
+from settlement.api import AuditReportViewSet, SettlementBatchViewSet
 
 router = routers.DefaultRouter()
 router.register("campaigns", CampaignViewSet, basename="campaign")
+router.register("audit-reports", AuditReportViewSet, basename="audit-report")
+router.register("settlement-batches", SettlementBatchViewSet, basename="settlement-batch")
 
 
 def _public(view):
@@ -51,6 +54,7 @@ urlpatterns = [
     path("staff/", include((staff_patterns, "staff"))),
     path("staff/vouchers/", include(("vouchers.urls", "vouchers"))),
     path("staff/merchants/", include(("settlement.urls_staff", "merchants"))),
+    path("staff/settlement/payouts/", include(("settlement.urls_payouts", "payouts"))),
     path("merchant/", include(("settlement.urls_portal", "merchant"))),
     path("banks/", include(("settlement.urls_banks", "banks"))),
     path("", include(("settlement.urls_public", "public"))),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from settlement import views_portal
+from settlement import views_portal, views_portal_payments
 
 urlpatterns = [
     path("", views_portal.dashboard, name="dashboard"),
@@ -12,4 +12,6 @@ urlpatterns = [
     path("password-reset/complete/", views_portal.password_reset_complete, name="password_reset_complete"),
     path("store/", views_portal.store_edit, name="store_edit"),
     path("bank-account/", views_portal.bank_change, name="bank_change"),
+    path("payments/", views_portal_payments.payments, name="payments"),
+    path("payments/<int:pk>/notice.pdf", views_portal_payments.notice, name="payment_notice"),
 ]

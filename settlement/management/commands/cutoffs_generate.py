@@ -5,7 +5,13 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from campaign.models import Campaign
-from settlement.services.cutoffs import CutoffError, generate_schedule, parse_month, parse_pay_rule, schedule_save
+from settlement.services.cutoffs import (
+    CutoffError,
+    generate_schedule,
+    parse_month,
+    parse_pay_rule,
+    schedule_save,
+)
 
 
 class Command(BaseCommand):
