@@ -13,19 +13,18 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 import zipfile
 from collections.abc import Iterator
 from datetime import datetime, time
+from xml.sax.saxutils import escape, quoteattr
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
@@ -67,11 +66,14 @@ def write_zengin(batch: SettlementBatch, out, progress=None) -> int:
     _check_released(batch)
 
     def transfers():
-        for line in transfer_lines(batch):
-            yield {"bank_code": line.bank_code, "bank_name": line.bank_kana, "branch_code": line.branch_code,
-                   "branch_name": line.branch_kana, "account_type": line.account_type,
-                   "account_number": line.account_number, "payee_name": line.holder_kana, "amount": line.amount,
-                   "customer_code1": line.merchant.merchant_number}
+        qs = (batch.lines.filter(status__in=IN_FILE).order_by("merchant__merchant_number", "pk")
+              .values_list("bank_code", "bank_kana", "branch_code", "branch_kana", "account_type", "account_number",
+                           "holder_kana", "amount", "merchant__merchant_number"))
+        for bank_code, bank, branch_code, branch, account_type, number, holder, amount, merchant in qs.iterator(
+                chunk_size=CHUNK):
+            yield {"bank_code": bank_code, "bank_name": bank, "branch_code": branch_code, "branch_name": branch,
+                   "account_type": account_type, "account_number": number, "payee_name": holder, "amount": amount,
+                   "customer_code1": merchant}
 
     expected = batch.lines.filter(status__in=IN_FILE)
     try:
@@ -86,17 +88,104 @@ def write_zengin(batch: SettlementBatch, out, progress=None) -> int:
 
 # --- Excel --------------------------------------------------------------------------------------------------
 
-def _deterministic_zip(data: bytes, moment: datetime) -> bytes:
-    """Rewrite a zip (an .xlsx) with every entry dated ``moment`` and in the same order."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    target = io.BytesIO()
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=moment.timetuple()[:6])
+def _xlsx_cell(ref: str, value) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int):
+        return f'<c r="{ref}"><v>{value}</v></c>'
+    text = escape(ILLEGAL_CHARACTERS_RE.sub("", str(neutralize(value))))
+    space = ' xml:space="preserve"' if text != text.strip() else ""
+    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
+
+
+_COLUMNS = [get_column_letter(i) for i in range(1, 40)]
+_XLSX_STATIC = {
+    "[Content_Types].xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        '<Override PartName="/docProps/core.xml" '
+        'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+        "</Types>"),
+    "_rels/.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'officeDocument" Target="xl/workbook.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/'
+        'core-properties" Target="docProps/core.xml"/>'
+        "</Relationships>"),
+    "xl/_rels/workbook.xml.rels": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'worksheet" Target="worksheets/sheet1.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'styles" Target="styles.xml"/>'
+        "</Relationships>"),
+    "xl/styles.xml": (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+        '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+        '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+        '<fill><patternFill patternType="gray125"/></fill></fills>'
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+        "</styleSheet>"),
+}
+
+
+def write_deterministic_xlsx(out, header, rows, *, sheet_title: str, moment: datetime) -> int:
+    """A one-sheet workbook written directly as SpreadsheetML: bold frozen header, inline strings, every zip
+    entry and the document properties dated ``moment`` — the same rows always give the same bytes. (openpyxl
+    stamps the clock into the file and spends ~75 µs per cell; this writes 30k rows in about a second.)"""
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    parts = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+             'state="frozen"/></sheetView></sheetViews><sheetData>']
+    cells = "".join(_xlsx_cell(f"{_COLUMNS[c]}1", v).replace("<c ", '<c s="1" ', 1) for c, v in enumerate(header))
+    parts.append(f'<row r="1">{cells}</row>')
+    count = 0
+    for r, row in enumerate(rows, start=2):
+        parts.append(f'<row r="{r}">' + "".join(_xlsx_cell(f"{_COLUMNS[c]}{r}", v) for c, v in enumerate(row))
+                     + "</row>")
+        count += 1
+    parts.append("</sheetData></worksheet>")
+    files = dict(_XLSX_STATIC)
+    files["xl/workbook.xml"] = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        f'<sheets><sheet name="{quoteattr(sheet_title[:31])[1:-1]}" sheetId="1" r:id="rId1"/></sheets></workbook>')
+    files["docProps/core.xml"] = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:creator>Jimukyoku</dc:creator>'
+        f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified></cp:coreProperties>')
+    files["xl/worksheets/sheet1.xml"] = "".join(parts)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in ("[Content_Types].xml", "_rels/.rels", "docProps/core.xml", "xl/workbook.xml",
+                     "xl/_rels/workbook.xml.rels", "xl/styles.xml", "xl/worksheets/sheet1.xml"):
+            entry = zipfile.ZipInfo(name, date_time=moment.timetuple()[:6])
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
-            out.writestr(entry, source.read(info.filename))
-    return target.getvalue()
+            archive.writestr(entry, files[name].encode("utf-8"))
+    return count
 
 
 def list_header() -> list[str]:
@@ -107,16 +196,20 @@ def list_header() -> list[str]:
 
 
 def list_rows(batch: SettlementBatch, progress=None):
-    qs = batch.lines.select_related("merchant").order_by("merchant__merchant_number", "pk")
+    held_label, payable_label = str(PayoutLine.Status.HELD.label), str(PayoutLine.Status.PAYABLE.label)
+    qs = (batch.lines.order_by("merchant__merchant_number", "pk")
+          .values_list("merchant__merchant_number", "merchant__store_name", "status", "hold_reasons", "envelopes",
+                       "tickets", "redeemed_amount", "adjustment", "carried_amount", "amount", "bank_code",
+                       "bank_name", "branch_code", "branch_name", "account_type", "account_number", "holder_kana"))
     total = max(1, batch.merchants + batch.held)
-    for n, line in enumerate(qs.iterator(chunk_size=CHUNK), start=1):
+    for n, row in enumerate(qs.iterator(chunk_size=CHUNK), start=1):
+        (number, store, status, reasons, envelopes, tickets, redeemed, adjustment, carried, amount, bank_code,
+         bank_name, branch_code, branch_name, account_type, account_number, holder) = row
         # The status as frozen at the close (paid/failed come later and must not change the file's bytes).
-        status = PayoutLine.Status.HELD.label if line.status == PayoutLine.Status.HELD else PayoutLine.Status.PAYABLE.label
-        yield [line.merchant.merchant_number, line.merchant.store_name, str(status),
-               " / ".join(HOLD_LABELS.get(r, r) for r in line.hold_reasons), line.envelopes, line.tickets,
-               line.redeemed_amount, line.adjustment, line.carried_amount, line.amount, line.bank_code,
-               line.bank_name, line.branch_code, line.branch_name, ACCOUNT_TYPES.get(line.account_type, ""),
-               line.masked_account, line.holder_kana]
+        yield [number, store, held_label if status == PayoutLine.Status.HELD else payable_label,
+               " / ".join(HOLD_LABELS.get(r, r) for r in reasons), envelopes, tickets, redeemed, adjustment, carried,
+               amount, bank_code, bank_name, branch_code, branch_name, ACCOUNT_TYPES.get(account_type, ""),
+               "•" * max(0, len(account_number) - 3) + account_number[-3:], holder]
         if progress and n % CHUNK == 0:
             progress(min(95, n * 95 // total), _("%(n)d lines") % {"n": n})
 
@@ -125,41 +218,15 @@ def write_payout_list(batch: SettlementBatch, out, progress=None) -> int:
     """The payout list as Excel: one row per line (held ones too, with the reason), totals at the end. Account
     numbers are masked: the list circulates more widely than the bank file."""
     _check_released(batch)
-    workbook = Workbook(write_only=True)
-    moment = _fixed_moment(batch)
-    workbook.properties.created = moment
-    workbook.properties.modified = moment
-    workbook.properties.creator = "Jimukyoku"
-    sheet = workbook.create_sheet(title=_("Payouts"))
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for value in list_header():
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    count = 0
-    for row in list_rows(batch, progress):
-        sheet.append([neutralize(v) for v in row])
-        count += 1
-    sheet.append([])
-    sheet.append([_("Total to pay"), "", "", "", batch.envelopes, "", "", "", "", batch.amount])
-    sheet.append([_("Total held"), "", "", "", "", "", "", "", "", batch.held_amount])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    # openpyxl stamps "modified" with the clock at save time and dates zip entries with it: undo both.
-    data = buffer.getvalue()
-    with zipfile.ZipFile(io.BytesIO(data)) as source:
-        core = source.read("docProps/core.xml").decode()
-    stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    core = re.sub(r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)", rf"\g<1>{stamp}\g<3>", core)
-    patched = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(patched, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            target.writestr(info.filename, core if info.filename == "docProps/core.xml" else source.read(info))
-    out.write(_deterministic_zip(patched.getvalue(), moment))
-    return count
+
+    def rows():
+        yield from list_rows(batch, progress)
+        yield []
+        yield [_("Total to pay"), "", "", "", batch.envelopes, "", "", "", "", batch.amount]
+        yield [_("Total held"), "", "", "", "", "", "", "", "", batch.held_amount]
+
+    return write_deterministic_xlsx(out, list_header(), rows(), sheet_title=_("Payouts"),
+                                    moment=_fixed_moment(batch)) - 3
 
 
 # --- Payment notices ----------------------------------------------------------------------------------------

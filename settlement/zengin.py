@@ -9,6 +9,7 @@ which is why ``zengin_kana()`` refuses what it cannot convert instead of guessin
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -220,11 +221,17 @@ def _numeric(field: str, value, width: int) -> bytes:
     return text.rjust(width, "0").encode("ascii")
 
 
+@functools.lru_cache(maxsize=65536)
+def _normalised(text: str, max_bytes: int) -> str:
+    # A transfer file repeats the same bank and branch names thousands of times: normalise each once.
+    return zengin_kana(text, max_bytes=max_bytes)
+
+
 def _text(field: str, value, width: int, *, strict: bool) -> bytes:
     text = "" if value is None else str(value)
     if text.strip():
         try:
-            text = zengin_kana(text, max_bytes=width if strict else 10_000)
+            text = _normalised(text, width if strict else 10_000)
         except ZenginNameError as exc:
             raise ZenginFileError(field, str(exc)) from None
     else:
