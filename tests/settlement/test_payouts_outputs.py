@@ -136,3 +136,16 @@ def test_a_changed_result_is_refused_instead_of_overwriting(batch, manager):
     with pytest.raises(jobs.JobError, match="differs"):
         generate_output(batch, "list", io.BytesIO())
     assert BatchOutput.objects.get(kind="list").sha256 == stored
+
+
+@pytest.mark.django_db
+def test_the_command_writes_an_approved_batch_only(batch, manager, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    out = tmp_path / "zengin.txt"
+    with pytest.raises(CommandError, match="not been approved"):
+        call_command("zengin_write", "--batch", str(batch.pk), "--out", str(out), stdout=io.StringIO())
+    assert not out.exists() and not (tmp_path / "zengin.txt.part").exists()
+    batch_approve(actor=manager, batch=batch)
+    call_command("zengin_write", "--batch", str(batch.pk), "--out", str(out), stdout=io.StringIO())
+    assert out.read_bytes() == _bytes(write_zengin, batch)
