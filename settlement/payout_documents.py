@@ -65,12 +65,15 @@ def write_zengin(batch: SettlementBatch, out, progress=None) -> int:
     batch before anything is written (the encoder builds the whole file first)."""
     _check_released(batch)
 
+    merchants: list[str] = []
+
     def transfers():
         qs = (batch.lines.filter(status__in=IN_FILE).order_by("merchant__merchant_number", "pk")
               .values_list("bank_code", "bank_kana", "branch_code", "branch_kana", "account_type", "account_number",
                            "holder_kana", "amount", "merchant__merchant_number"))
         for bank_code, bank, branch_code, branch, account_type, number, holder, amount, merchant in qs.iterator(
                 chunk_size=CHUNK):
+            merchants.append(merchant)
             yield {"bank_code": bank_code, "bank_name": bank, "branch_code": branch_code, "branch_name": branch,
                    "account_type": account_type, "account_number": number, "payee_name": holder, "amount": amount,
                    "customer_code1": merchant}
@@ -81,6 +84,10 @@ def write_zengin(batch: SettlementBatch, out, progress=None) -> int:
                                     newline=settings.ZENGIN_NEWLINE, expected_count=expected.count(),
                                     expected_total=batch.amount)
     except zengin.ZenginFileError as exc:
+        # Name the merchant, not only the record: the clerk fixes the account holder on the merchant's page.
+        if exc.field.startswith("transfers[") and merchants:
+            raise JobError(_("The transfer file cannot be written: merchant %(merchant)s: %(error)s")
+                           % {"merchant": merchants[-1], "error": exc}) from None
         raise JobError(_("The transfer file cannot be written: %(error)s") % {"error": exc}) from None
     out.write(data)
     return expected.count()

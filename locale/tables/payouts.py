@@ -84,6 +84,8 @@ JA = {
     "The batch has not been approved yet; nothing leaves the system before approval.":
         "このバッチはまだ承認されていません。承認前はファイルを出力できません。",
     "The transfer file cannot be written: %(error)s": "振込ファイルを作成できません：%(error)s",
+    "The transfer file cannot be written: merchant %(merchant)s: %(error)s":
+        "振込ファイルを作成できません：加盟店 %(merchant)s：%(error)s",
     "Hold reasons": "保留理由",
     "Envelopes": "封筒数",
     "Tickets": "枚数",

@@ -149,3 +149,13 @@ def test_the_command_writes_an_approved_batch_only(batch, manager, tmp_path):
     batch_approve(actor=manager, batch=batch)
     call_command("zengin_write", "--batch", str(batch.pk), "--out", str(out), stdout=io.StringIO())
     assert out.read_bytes() == _bytes(write_zengin, batch)
+
+
+@pytest.mark.django_db
+def test_a_name_the_bank_cannot_take_stops_the_file_and_names_the_merchant(batch, manager):
+    batch_approve(actor=manager, batch=batch)
+    line = batch.lines.select_related("merchant").order_by("merchant__merchant_number").last()
+    line.holder_kana = "山田商店"
+    line.save()
+    with pytest.raises(jobs.JobError, match=f"merchant {line.merchant.merchant_number}.*payee_name"):
+        _bytes(write_zengin, batch)

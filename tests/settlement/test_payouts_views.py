@@ -117,5 +117,5 @@ def test_the_schedule_screen_previews_a_rule_and_refuses_a_holiday(campaign, cle
         date(2022, 4, 28), date(2022, 5, 31)]
     response = as_clerk.post(f"{BASE}cutoffs/add/", {"cutoff_date": "2022-04-20", "payment_date": "2022-04-29",
                                                      "kind": "extraordinary"}, follow=True)
-    assert "not a bank business day" in response.content.decode()
+    assert "銀行営業日ではありません" in response.content.decode()  # the screens speak Japanese
     assert Cutoff.objects.count() == 2
