@@ -347,6 +347,13 @@ JA = {
     "Notice": "通知書",
     "Payment notice (PDF)": "支払通知書（PDF）",
     "No payments yet.": "お支払はまだありません。",
+    "Redeemed and paid per month (table)": "月別の換金額と支払額（表）",
+    "Per cutoff (table)": "締日別（表）",
+    "Watch list (table)": "重要監視リスト（表）",
+    "Rules (table)": "ルール（表）",
+    "Per outlet (table)": "販売窓口別（表）",
+    "Per merchant (table)": "加盟店別（表）",
+    "Paid per batch (table)": "バッチ別支払額（表）",
 }
 
 PLURAL: dict[str, str] = {}
