@@ -162,3 +162,21 @@ def test_the_beat_task_closes_cutoffs_whose_day_has_ended(campaign, mizuho, alic
     assert cutoffs_close_due(actor=None, now=datetime(2026, 11, 20, 12, 0, tzinfo=tokyo)) == []
     assert [b.cutoff for b in cutoffs_close_due(actor=None, now=datetime(2026, 11, 20, 23, 30, tzinfo=tokyo))] == [today]
     assert SettlementBatch.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_an_excel_schedule_with_real_dates_is_imported(campaign, alice):
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["締日", "支払日", "区分"])
+    sheet.append([datetime(2020, 11, 15), datetime(2020, 12, 7), "定例"])
+    sheet.append(["2021-02-05", "2021-02-18", "臨時"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    created = cutoffs_import(actor=alice, campaign=campaign, content=buffer.getvalue(), file_name="日程.xlsx")
+    assert [(c.cutoff_date, c.payment_date, c.kind) for c in created] == [
+        (date(2020, 11, 15), date(2020, 12, 7), "regular"), (date(2021, 2, 5), date(2021, 2, 18), "extraordinary")]
