@@ -13,6 +13,7 @@ STAFF_NAV = [
     (_("Reservations"), "reservations:today", "reservations.view"),
     (_("Call center"), "callcenter:console", "callcenter.console"),
     (_("Escalations"), "callcenter:escalation_list", "staff.home"),
+    (_("Payouts"), "payouts:dashboard", "settlement.view"),
     (_("Audit log"), "staff:audit_list", "audit.view"),
     (_("My jobs"), "staff:job_list", "jobs.own"),
     (_("Master data"), "admin:index", "masterdata.manage"),

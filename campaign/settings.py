@@ -140,6 +140,9 @@ CELERY_BEAT_SCHEDULE = {
                                          "schedule": 24 * 3600.0},
     "purge-callback-personal-data": {"task": "callcenter.tasks.purge_callback_personal_data",
                                      "schedule": 24 * 3600.0},
+    # Payouts: close every cutoff whose day has ended (idempotent, so hourly is safe); the daily fraud watch.
+    "close-due-cutoffs": {"task": "settlement.tasks.close_due_cutoffs", "schedule": 3600.0},
+    "fraud-watch-daily": {"task": "settlement.tasks.fraud_watch_daily", "schedule": 24 * 3600.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------------------
@@ -178,6 +181,19 @@ elif DEBUG:
     }
 else:
     raise ImproperlyConfigured("VOUCHER_MAC_KEYS must be set when DEBUG=0 (CAMPAIGN_CODE:HEXKEY,...).")
+
+# --- Zengin 総合振込 (our account at the paying bank; development defaults) ----------------------------------
+ZENGIN_REQUESTER_CODE = env_str("ZENGIN_REQUESTER_CODE", "0000012345")
+ZENGIN_REQUESTER_NAME = env_str("ZENGIN_REQUESTER_NAME", "ｼﾞﾑｷﾖｸ")
+ZENGIN_SOURCE_BANK_CODE = env_str("ZENGIN_SOURCE_BANK_CODE", "0167")
+ZENGIN_SOURCE_BANK_NAME = env_str("ZENGIN_SOURCE_BANK_NAME", "ｻﾝｲﾝｺﾞｳﾄﾞｳ")
+ZENGIN_SOURCE_BRANCH_CODE = env_str("ZENGIN_SOURCE_BRANCH_CODE", "053")
+ZENGIN_SOURCE_BRANCH_NAME = env_str("ZENGIN_SOURCE_BRANCH_NAME", "ﾄﾂﾄﾘ")
+ZENGIN_SOURCE_ACCOUNT_TYPE = env_str("ZENGIN_SOURCE_ACCOUNT_TYPE", "1")
+ZENGIN_SOURCE_ACCOUNT_NUMBER = env_str("ZENGIN_SOURCE_ACCOUNT_NUMBER", "1234567")
+ZENGIN_NEWLINE = env_str("ZENGIN_NEWLINE", "CRLF")  # "CRLF" or "none"
+# Hour (Tokyo) after which a cutoff day counts as ended and the beat task closes it.
+CUTOFF_CLOSE_HOUR = env_int("CUTOFF_CLOSE_HOUR", 23)
 
 # --- Internationalisation -------------------------------------------------------------------------------
 LANGUAGE_CODE = "ja"

@@ -6,9 +6,12 @@ from rest_framework import routers
 
 from campaign.api import CampaignViewSet
 from campaign.views import auth, public, staff
+from settlement.api import AuditReportViewSet, SettlementBatchViewSet
 
 router = routers.DefaultRouter()
 router.register("campaigns", CampaignViewSet, basename="campaign")
+router.register("audit-reports", AuditReportViewSet, basename="audit-report")
+router.register("settlement-batches", SettlementBatchViewSet, basename="settlement-batch")
 
 
 def _public(view):
@@ -55,6 +58,7 @@ urlpatterns = [
     path("staff/reservations/", include(("reservations.urls_staff", "reservations"))),
     path("staff/callcenter/", include(("callcenter.urls", "callcenter"))),
     path("", include(("callcenter.urls_public", "callcenter_public"))),
+    path("staff/settlement/payouts/", include(("settlement.urls_payouts", "payouts"))),
     path("merchant/", include(("settlement.urls_portal", "merchant"))),
     path("reserve/", include(("reservations.urls_public", "reserve"))),
     path("banks/", include(("settlement.urls_banks", "banks"))),

@@ -144,7 +144,7 @@ class SearchForm(forms.Form):
     name_match = forms.ChoiceField(label=_("Name match"), required=False,
                                    choices=[("partial", _("Contains")), ("prefix", _("Starts with"))])
     date_kind = forms.ChoiceField(label=_("Date of"), required=False,
-                                  choices=[("visit", _("Visit")), ("booked", _("Booking"))])
+                                  choices=[("visit", _("Visit date")), ("booked", _("Booking"))])
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     status = forms.ChoiceField(label=_("Status"), required=False)

@@ -7,4 +7,4 @@ class SettlementConfig(AppConfig):
     verbose_name = _("Settlement")
 
     def ready(self) -> None:
-        from settlement import jobs  # noqa: F401  (registers the job kinds)
+        from settlement import jobs, payout_documents  # noqa: F401  (register the job kinds)

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from settlement import services
+from settlement import demo_payouts, services
 from settlement.models import Bank, BankAccount, BankBranch, KitShipment, Merchant
 
 COUNT = 200
@@ -108,6 +108,7 @@ def seed(*, campaign, users: dict, stdout) -> None:
     from settlement import demo_intake
 
     demo_intake.seed(campaign=campaign, users=users, stdout=stdout)
+    demo_payouts.seed(campaign=campaign, users=users, stdout=stdout)
 
 
 def _ensure_banks() -> list[BankBranch]:

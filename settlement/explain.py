@@ -57,7 +57,7 @@ def payment_status(verification: str, investigation_status: str | None, *, final
     every other rejected ticket is not paid.
     """
     if investigation_status == Investigation.Status.ACCEPTED:
-        return "paid", _("To be paid")
+        return "paid", _("Will be paid")
     if investigation_status == Investigation.Status.REJECTED:
         return "not_paid", _("Not to be paid")
     if investigation_status == Investigation.Status.OPEN or (verification in INVESTIGATED_CLASSES and not final):

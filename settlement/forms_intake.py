@@ -124,7 +124,7 @@ class DisposalForm(forms.Form):
     disposed_on = forms.DateField(label=_("Disposed on"), widget=forms.DateInput(attrs={"type": "date"}))
     method = forms.CharField(label=_("Method"), max_length=100, initial=_("Shredded on site"))
     witness = _PersonChoice(label=_("Witness"), queryset=None)
-    envelopes = forms.ModelMultipleChoiceField(label=_("Envelopes"), queryset=Envelope.objects.none(),
+    envelopes = forms.ModelMultipleChoiceField(label=_("Envelopes disposed of"), queryset=Envelope.objects.none(),
                                                widget=forms.CheckboxSelectMultiple)
     note = forms.CharField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
     confirm = forms.BooleanField(label=_("I confirm these tickets were destroyed in front of the witness. This "

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from settlement import views_portal, views_portal_claims
+from settlement import views_portal, views_portal_claims, views_portal_payments
 
 urlpatterns = [
     path("", views_portal.dashboard, name="dashboard"),
@@ -16,4 +16,6 @@ urlpatterns = [
     path("claims/new/", views_portal_claims.claim_declare, name="claim_declare"),
     path("claims/<str:number>/", views_portal_claims.claim_detail, name="claim_detail"),
     path("claims/<str:number>/slip.pdf", views_portal_claims.claim_slip, name="claim_slip"),
+    path("payments/", views_portal_payments.payments, name="payments"),
+    path("payments/<int:pk>/notice.pdf", views_portal_payments.notice, name="payment_notice"),
 ]

@@ -20,8 +20,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from campaign import roles
 from campaign.models import Campaign, Denomination
 
-pytest_plugins = ["tests.vouchers.fixtures", "tests.settlement.fixtures", "tests.reservations.fixtures",
-                  "tests.callcenter.fixtures"]
+pytest_plugins = ["tests.vouchers.fixtures", "tests.settlement.fixtures", "tests.settlement.payouts_world",
+                  "tests.reservations.fixtures", "tests.callcenter.fixtures"]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PASSWORD = "correct-horse-battery-9"

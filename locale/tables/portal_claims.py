@@ -24,7 +24,7 @@ JA = {
         "券の読み取り時点で加盟店登録が停止されていたため、換金できません",
     "This ticket could not be accepted. Please contact the secretariat.":
         "この券は受け付けられませんでした。事務局へお問い合わせください。",
-    "To be paid": "支払対象",
+    "Will be paid": "支払対象",
     "Not to be paid": "支払対象外",
     "Under investigation": "調査中",
     "Check code does not match": "確認コード不一致",

@@ -33,7 +33,7 @@ JA = {
     "Memo": "メモ",
     "Resident ID": "住民ID",
     "Starts with": "前方一致",
-    "Visit": "来場日",
+    "Visit date": "来場日",
     "Any": "すべて",
     "Monday": "月曜日",
     "Tuesday": "火曜日",

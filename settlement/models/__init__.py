@@ -18,3 +18,15 @@ from settlement.models.merchants import (  # noqa: F401
     Merchant,
     MerchantRepresentative,
 )
+from settlement.models.payouts import (  # noqa: F401
+    AuditReport,
+    BatchEnvelope,
+    BatchOutput,
+    Cutoff,
+    FraudHit,
+    FraudRule,
+    PayoutLine,
+    SettlementBatch,
+    WatchCase,
+    WatchContact,
+)

@@ -225,6 +225,48 @@ def _callcenter_world(user) -> dict:
 
 def _cc_pk(key: str):
     return lambda user: {"pk": _callcenter_world(user)[key].pk}
+def _payouts_world(user) -> dict:
+    """A closed, approved batch with its summary file, an open cutoff, a watch case and a report (TEST campaign)."""
+    import io
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from settlement.models import AuditReport, BatchOutput, Cutoff, SettlementBatch, WatchCase
+    from settlement.payout_documents import generate_output
+    from settlement.reports import report_issue
+    from settlement.services.payouts import batch_approve, batch_close
+
+    merchant = _merchants_world(user)["merchant"]
+    campaign = merchant.campaign
+    batch = SettlementBatch.objects.filter(campaign=campaign).first()
+    if batch is None:
+        from tests.conftest import make_staff
+
+        today = timezone.localdate()
+        closed = Cutoff.objects.create(campaign=campaign, cutoff_date=today - timedelta(days=40),
+                                       payment_date=today - timedelta(days=30))
+        Cutoff.objects.create(campaign=campaign, cutoff_date=today + timedelta(days=400),
+                              payment_date=today + timedelta(days=410))
+        preparer = make_staff("payout_preparer", "settlement_clerk")
+        batch = batch_close(actor=preparer, cutoff=closed)
+        batch_approve(actor=user, batch=batch)
+        generate_output(SettlementBatch.objects.get(pk=batch.pk), BatchOutput.Kind.SUMMARY, io.BytesIO())
+        WatchCase.objects.create(campaign=campaign, merchant=merchant, opened_on=today)
+        report_issue(actor=user, campaign=campaign, kind="daily", start=today)
+    return {"batch": batch, "cutoff": Cutoff.objects.filter(campaign=campaign, batch__isnull=True).first(),
+            "case": WatchCase.objects.get(campaign=campaign), "report": AuditReport.objects.get(campaign=campaign),
+            "rule": _fraud_rule(campaign)}
+
+
+def _fraud_rule(campaign):
+    from settlement.services.fraud import fraud_rules
+
+    return next(iter(fraud_rules(campaign).values()))
+
+
+def _payout_pk(key: str, **extra):
+    return lambda user: {"pk": _payouts_world(user)[key].pk, **extra}
 
 
 URL_KWARGS = {
@@ -283,6 +325,22 @@ URL_KWARGS = {
     "merchants:kit_ship": _merchant_pk(),
     "merchants:bank_approve": _merchant_pk("change"),
     "merchants:bank_reject": _merchant_pk("change"),
+    "payouts:cutoff_edit": _payout_pk("cutoff"),
+    "payouts:cutoff_delete": _payout_pk("cutoff"),
+    "payouts:cutoff_close": _payout_pk("cutoff"),
+    "payouts:batch": _payout_pk("batch"),
+    "payouts:batch_approve": _payout_pk("batch"),
+    "payouts:batch_discard": _payout_pk("batch"),
+    "payouts:batch_bank_result": _payout_pk("batch"),
+    "payouts:output_generate": _payout_pk("batch", kind="summary"),
+    "payouts:output_download": _payout_pk("batch", kind="summary"),
+    "payouts:fraud_rule_update": _payout_pk("rule"),
+    "payouts:watch": _payout_pk("case"),
+    "payouts:watch_warn": _payout_pk("case"),
+    "payouts:watch_suspend": _payout_pk("case"),
+    "payouts:watch_close": _payout_pk("case"),
+    "payouts:report": _payout_pk("report"),
+    "payouts:report_download": _payout_pk("report"),
 }
 
 

@@ -1,0 +1,565 @@
+"""Staff screens of the payouts (/staff/settlement/payouts/, namespace "payouts"): dashboard, cutoff schedule,
+batches (close, approve, outputs, bank result), fraud watch and auditor reports.
+
+Writes are POST → service → message → redirect; a refused rule comes back as a message with nothing changed.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Sum
+from django.db.models.functions import TruncMonth
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from campaign.audit import audit_log
+from campaign.decorators import campaign_required as require_campaign
+from campaign.decorators import staff_view
+from campaign.errors import DomainError
+from campaign.exports import EXPORT_FORMATS, write_table
+from campaign.jobs import JobError, job_start
+from campaign.roles import has_capability
+from settlement import payout_documents, reports
+from settlement.models import (
+    AuditReport,
+    BatchOutput,
+    Cutoff,
+    FraudHit,
+    FraudRule,
+    Investigation,
+    PayoutLine,
+    Redemption,
+    SettlementBatch,
+    WatchCase,
+)
+from settlement.services import cutoffs as cutoff_services
+from settlement.services import fraud as fraud_services
+from settlement.services import payouts as payout_services
+
+PAGE_SIZE = 100
+
+
+def _render(request, template: str, context: dict | None = None, *, status: int = 200):
+    user = request.user
+    context = {
+        "can_prepare": has_capability(user, "settlement.intake"),
+        "can_approve": has_capability(user, "settlement.approve"),
+        "can_audit": has_capability(user, "reports.audit"),
+        **(context or {}),
+    }
+    return render(request, template, context, status=status)
+
+
+campaign_required = require_campaign("settlement/payouts/no_campaign.html", render_page=_render)
+
+
+def _attempt(request, call, success: str | None = None):
+    try:
+        result = call()
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return None
+    if success:
+        messages.success(request, success)
+    return result
+
+
+# --- forms ---------------------------------------------------------------------------------------------------
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class CutoffForm(forms.Form):
+    cutoff_date = forms.DateField(label=gettext_lazy("Cutoff date"), widget=DateInput)
+    payment_date = forms.DateField(label=gettext_lazy("Payment date"), widget=DateInput)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Cutoff.Kind.choices)
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=200)
+
+
+class GenerateForm(forms.Form):
+    day = forms.IntegerField(label=gettext_lazy("Cutoff day of the month"), min_value=1, max_value=31, initial=10)
+    pay = forms.CharField(label=gettext_lazy("Payment rule"), initial="last-business-day",
+                          help_text=gettext_lazy("“last-business-day” or “+K” (K bank business days after the cutoff)"))
+    first = forms.CharField(label=gettext_lazy("First month (YYYY-MM)"), max_length=7)
+    last = forms.CharField(label=gettext_lazy("Last month (YYYY-MM)"), max_length=7)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Schedule file (CSV or Excel)"),
+                           help_text=gettext_lazy("Columns: cutoff date, payment date, kind (regular/extraordinary)."))
+
+
+class BankResultForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Bank result (CSV of failed transfers)"), required=False,
+                           help_text=gettext_lazy("Merchant number, reason — one line per failed transfer. "
+                                                  "Leave empty when every transfer went through."))
+
+
+class WarnForm(forms.Form):
+    contacted_at = forms.DateTimeField(label=gettext_lazy("Contacted at"),
+                                       widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    channel = forms.ChoiceField(label=gettext_lazy("Contact channel"), choices=[
+        ("phone", gettext_lazy("Phone")), ("visit", gettext_lazy("Visit")), ("letter", gettext_lazy("Letter")),
+        ("email", gettext_lazy("E-mail"))])
+    summary = forms.CharField(label=gettext_lazy("What was said"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReportForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Report"), choices=AuditReport.Kind.choices)
+    start = forms.DateField(label=gettext_lazy("From (or the day)"), widget=DateInput)
+    end = forms.DateField(label=gettext_lazy("To"), widget=DateInput, required=False)
+    reason = forms.CharField(label=gettext_lazy("Reason for a correction"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+# --- dashboard -----------------------------------------------------------------------------------------------
+
+def month_chart(rows: list[tuple[date, int, int]], *, width: int = 640, height: int = 240) -> dict | None:
+    """Grouped bars per month (redeemed, paid) as SVG coordinates, drawn by the template (no JS library)."""
+    if not rows:
+        return None
+    left, right, top, bottom = 84, 8, 8, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    ymax = max(max(r, p) for _m, r, p in rows) or 1
+    slot = plot_w / len(rows)
+    bar = max(2.0, slot * 0.35)
+    bars, labels = [], []
+    for i, (month, redeemed, paid) in enumerate(rows):
+        x0 = left + i * slot + slot * 0.12
+        for j, (value, colour, label) in enumerate(((redeemed, "#0031d8", _("Redeemed")), (paid, "#197a4b", _("Paid")))):
+            h = value / ymax * plot_h
+            bars.append({"x": f"{x0 + j * bar:.1f}", "y": f"{top + plot_h - h:.1f}", "w": f"{bar:.1f}",
+                         "h": f"{h:.1f}", "colour": colour, "title": f"{month:%Y-%m} {label}: ¥{value:,}"})
+        labels.append({"x": f"{left + i * slot + slot / 2:.1f}", "text": f"{month:%y/%m}"})
+    grid = [{"y": f"{top + plot_h - v / ymax * plot_h:.1f}", "label": f"¥{v:,}"} for v in (0, ymax // 2, ymax)]
+    return {"width": width, "height": height, "left": left, "right": width - right, "bottom": top + plot_h,
+            "bars": bars, "labels": labels, "grid": grid, "label_x": left - 6, "axis_y": height - 14}
+
+
+def monthly_figures(campaign) -> list[tuple[date, int, int]]:
+    redeemed = {row["month"].date() if hasattr(row["month"], "date") else row["month"]: int(row["yen"]) for row in
+                Redemption.objects.filter(campaign=campaign).annotate(month=TruncMonth("redeemed_at"))
+                .values("month").annotate(yen=Sum("face_value")).order_by()}
+    paid = {row["month"]: int(row["yen"]) for row in
+            SettlementBatch.objects.filter(campaign=campaign).exclude(status=SettlementBatch.Status.PREPARED)
+            .annotate(month=TruncMonth("cutoff__payment_date")).values("month").annotate(yen=Sum("amount")).order_by()}
+    months = sorted(set(redeemed) | set(paid))
+    return [(m, redeemed.get(m, 0), paid.get(m, 0)) for m in months]
+
+
+@staff_view("settlement.view")
+@campaign_required
+def dashboard(request, campaign):
+    rows = monthly_figures(campaign)
+    redeemed_total = sum(r for _m, r, _p in rows)
+    adjustments = Investigation.objects.filter(campaign=campaign, status="accepted").aggregate(s=Sum("adjustment"))["s"] or 0
+    paid_total = sum(p for _m, _r, p in rows)
+    cutoffs = (Cutoff.objects.filter(campaign=campaign).select_related("batch").order_by("-cutoff_date", "kind"))
+    return _render(request, "settlement/payouts/dashboard.html", {
+        "chart": month_chart(rows), "months": rows, "redeemed_total": redeemed_total, "adjustments": adjustments,
+        "paid_total": paid_total, "outstanding": redeemed_total + adjustments - paid_total, "cutoffs": cutoffs[:60],
+        "open_cases": WatchCase.objects.filter(campaign=campaign).exclude(status="closed").count(),
+    })
+
+
+# --- cutoffs -------------------------------------------------------------------------------------------------
+
+@staff_view("settlement.view")
+@campaign_required
+def cutoff_list(request, campaign):
+    preview = None
+    generate = GenerateForm(request.GET if "day" in request.GET else None)
+    if generate.is_bound and generate.is_valid():
+        data = generate.cleaned_data
+        try:
+            preview = cutoff_services.generate_schedule(
+                day=data["day"], pay=cutoff_services.parse_pay_rule(data["pay"]),
+                first=cutoff_services.parse_month(data["first"]), last=cutoff_services.parse_month(data["last"]))
+        except DomainError as exc:
+            generate.add_error(None, str(exc))
+    return _render(request, "settlement/payouts/cutoffs.html", {
+        "cutoffs": Cutoff.objects.filter(campaign=campaign).select_related("batch").order_by("cutoff_date", "kind"),
+        "form": CutoffForm(), "generate": generate, "preview": preview, "import_form": ImportForm(),
+    })
+
+
+@staff_view("settlement.intake")
+@require_POST
+@campaign_required
+def cutoff_create(request, campaign):
+    form = CutoffForm(request.POST)
+    if form.is_valid():
+        _attempt(request, lambda: cutoff_services.cutoff_create(actor=request.user, campaign=campaign,
+                                                                request=request, **form.cleaned_data),
+                 _("The cutoff was added."))
+    else:
+        messages.error(request, _("Enter both dates and the kind."))
+    return redirect("payouts:cutoffs")
+
+
+@staff_view("settlement.intake")
+@require_POST
+@campaign_required
+def cutoff_generate(request, campaign):
+    form = GenerateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the rule."))
+        return redirect("payouts:cutoffs")
+    data = form.cleaned_data
+
+    def save():
+        rows = cutoff_services.generate_schedule(
+            day=data["day"], pay=cutoff_services.parse_pay_rule(data["pay"]),
+            first=cutoff_services.parse_month(data["first"]), last=cutoff_services.parse_month(data["last"]))
+        return cutoff_services.schedule_save(actor=request.user, campaign=campaign, rows=rows, request=request,
+                                             source=f"rule: day {data['day']}, {data['pay']}")
+
+    created = _attempt(request, save)
+    if created:
+        messages.success(request, _("%(n)d cutoffs were added.") % {"n": len(created)})
+    return redirect("payouts:cutoffs")
+
+
+@staff_view("settlement.intake")
+@require_POST
+@campaign_required
+def cutoff_import(request, campaign):
+    form = ImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose a CSV or Excel file."))
+        return redirect("payouts:cutoffs")
+    upload = form.cleaned_data["file"]
+    created = _attempt(request, lambda: cutoff_services.cutoffs_import(
+        actor=request.user, campaign=campaign, content=upload.read(), file_name=upload.name, request=request))
+    if created:
+        messages.success(request, _("%(n)d cutoffs were imported.") % {"n": len(created)})
+    return redirect("payouts:cutoffs")
+
+
+def _cutoff(campaign, pk) -> Cutoff:
+    return get_object_or_404(Cutoff, pk=pk, campaign=campaign)
+
+
+@staff_view("settlement.intake")
+@campaign_required
+def cutoff_edit(request, campaign, pk):
+    cutoff = _cutoff(campaign, pk)
+    form = CutoffForm(request.POST or None, initial={"cutoff_date": cutoff.cutoff_date,
+                                                     "payment_date": cutoff.payment_date, "kind": cutoff.kind,
+                                                     "note": cutoff.note})
+    if request.method == "POST" and form.is_valid():
+        try:
+            cutoff_services.cutoff_update(actor=request.user, cutoff=cutoff, request=request, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The cutoff was changed."))
+            return redirect("payouts:cutoffs")
+    return _render(request, "settlement/payouts/cutoff_edit.html", {"cutoff": cutoff, "form": form})
+
+
+@staff_view("settlement.intake")
+@require_POST
+@campaign_required
+def cutoff_delete(request, campaign, pk):
+    cutoff = _cutoff(campaign, pk)
+    _attempt(request, lambda: cutoff_services.cutoff_delete(actor=request.user, cutoff=cutoff, request=request),
+             _("The cutoff was deleted."))
+    return redirect("payouts:cutoffs")
+
+
+@staff_view("settlement.intake")
+@require_POST
+@campaign_required
+def cutoff_close(request, campaign, pk):
+    cutoff = _cutoff(campaign, pk)
+    batch = _attempt(request, lambda: payout_services.batch_close(actor=request.user, cutoff=cutoff, request=request))
+    if batch:
+        messages.success(request, _("The cutoff was closed: %(n)d merchants to pay, ¥%(amount)s. A second person "
+                                    "must approve the batch.") % {"n": batch.merchants, "amount": f"{batch.amount:,}"})
+        return redirect("payouts:batch", pk=batch.pk)
+    return redirect("payouts:cutoffs")
+
+
+# --- batches -------------------------------------------------------------------------------------------------
+
+def _batch(campaign, pk) -> SettlementBatch:
+    return get_object_or_404(SettlementBatch.objects.select_related("cutoff", "prepared_by", "approved_by"),
+                             pk=pk, campaign=campaign)
+
+
+@staff_view("settlement.view")
+@campaign_required
+def batch_list(request, campaign):
+    batches = SettlementBatch.objects.filter(campaign=campaign).select_related("cutoff").order_by(
+        "-cutoff__cutoff_date", "-pk")
+    return _render(request, "settlement/payouts/batch_list.html", {"batches": batches})
+
+
+@staff_view("settlement.view")
+@campaign_required
+def batch_detail(request, campaign, pk):
+    batch = _batch(campaign, pk)
+    status = request.GET.get("status", "")
+    lines = batch.lines.select_related("merchant").order_by("merchant__merchant_number", "pk")
+    if status in PayoutLine.Status.values:
+        lines = lines.filter(status=status)
+    page = Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page"))
+    outputs = {o.kind: o for o in batch.outputs.all()}
+    output_rows = [{"kind": kind, "label": label, "output": outputs.get(kind),
+                    "can_generate": has_capability(request.user, payout_documents.DOWNLOAD_CAPABILITY[kind])
+                    and has_capability(request.user, "settlement.intake" if kind != "zengin" else "settlement.approve"),
+                    "can_download": has_capability(request.user, payout_documents.DOWNLOAD_CAPABILITY[kind])}
+                   for kind, label in BatchOutput.Kind.choices]
+    return _render(request, "settlement/payouts/batch_detail.html", {
+        "batch": batch, "page": page, "status": status, "statuses": PayoutLine.Status.choices,
+        "output_rows": output_rows, "result_form": BankResultForm(),
+        "hold_labels": dict(PayoutLine.HoldReason.choices),
+        "is_preparer": batch.prepared_by_id == request.user.pk,
+    })
+
+
+@staff_view("settlement.approve")
+@require_POST
+@campaign_required
+def batch_approve(request, campaign, pk):
+    batch = _batch(campaign, pk)
+    _attempt(request, lambda: payout_services.batch_approve(actor=request.user, batch=batch, request=request),
+             _("The batch was approved; its files can now be generated."))
+    return redirect("payouts:batch", pk=batch.pk)
+
+
+@staff_view("settlement.intake")
+@require_POST
+@campaign_required
+def batch_discard(request, campaign, pk):
+    batch = _batch(campaign, pk)
+    if _attempt(request, lambda: payout_services.batch_discard(actor=request.user, batch=batch, request=request),
+                _("The batch was discarded; the cutoff can be closed again.")):
+        return redirect("payouts:cutoffs")
+    return redirect("payouts:batch", pk=batch.pk)
+
+
+@staff_view("settlement.approve")
+@require_POST
+@campaign_required
+def batch_bank_result(request, campaign, pk):
+    batch = _batch(campaign, pk)
+    form = BankResultForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("The result file could not be read."))
+        return redirect("payouts:batch", pk=batch.pk)
+    upload = form.cleaned_data.get("file")
+
+    def record():
+        failures = payout_services.parse_bank_result(upload.read()) if upload else []
+        return payout_services.batch_record_bank_result(actor=request.user, batch=batch, failures=failures,
+                                                        request=request)
+
+    result = _attempt(request, record)
+    if result:
+        messages.success(request, _("Bank result recorded: %(paid)d paid, %(failed)d failed (they return in the next "
+                                    "batch once the account is corrected).") % result)
+    return redirect("payouts:batch", pk=batch.pk)
+
+
+@staff_view("settlement.intake")
+@require_POST
+@campaign_required
+def output_generate(request, campaign, pk, kind):
+    batch = _batch(campaign, pk)
+    if kind not in payout_documents.JOB_KINDS:
+        raise Http404
+    try:
+        job = job_start(actor=request.user, kind=payout_documents.JOB_KINDS[kind], campaign=campaign,
+                        params={"batch": batch.pk}, request=request)
+    except PermissionError:
+        messages.error(request, _("Your role may not generate this file."))
+        return redirect("payouts:batch", pk=batch.pk)
+    except JobError as exc:
+        messages.error(request, str(exc))
+        return redirect("payouts:batch", pk=batch.pk)
+    return redirect("staff:job_detail", public_id=job.public_id)
+
+
+@staff_view("settlement.view")
+@campaign_required
+def output_download(request, campaign, pk, kind):
+    batch = _batch(campaign, pk)
+    output = get_object_or_404(BatchOutput, batch=batch, kind=kind)
+    if not has_capability(request.user, payout_documents.DOWNLOAD_CAPABILITY[kind]):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+    audit_log(actor=request.user, action="settlement.output_download", target=output, campaign=campaign,
+              request=request, data={"kind": kind, "sha256": output.sha256})
+    return FileResponse(output.file.open("rb"), as_attachment=True, filename=output.file_name)
+
+
+# --- fraud watch ---------------------------------------------------------------------------------------------
+
+@staff_view("settlement.view")
+@campaign_required
+def fraud_list(request, campaign):
+    cases = (WatchCase.objects.filter(campaign=campaign).select_related("merchant").order_by("status", "-opened_on"))
+    show = request.GET.get("show", "open")
+    if show != "all":
+        cases = cases.exclude(status=WatchCase.Status.CLOSED)
+    return _render(request, "settlement/payouts/fraud_list.html", {
+        "cases": cases, "show": show, "rules": fraud_services.fraud_rules(campaign).values(),
+        "recent_hits": FraudHit.objects.filter(campaign=campaign).select_related("merchant")[:30],
+    })
+
+
+@staff_view("settlement.intake")
+@require_POST
+@campaign_required
+def fraud_scan(request, campaign):
+    hits = fraud_services.fraud_scan(campaign=campaign, actor=request.user)
+    messages.success(request, _("Scan finished: %(n)d new hits.") % {"n": len(hits)})
+    return redirect("payouts:fraud")
+
+
+@staff_view("settlement.approve")
+@require_POST
+@campaign_required
+def fraud_rule_update(request, campaign, pk):
+    rule = get_object_or_404(FraudRule, pk=pk, campaign=campaign)
+    try:
+        threshold = Decimal(request.POST.get("threshold", ""))
+        min_tickets = int(request.POST.get("min_tickets", "0"))
+    except (ArithmeticError, ValueError):
+        messages.error(request, _("The threshold and the minimum must be numbers."))
+        return redirect("payouts:fraud")
+    _attempt(request, lambda: fraud_services.fraud_rule_update(
+        actor=request.user, rule=rule, is_active=request.POST.get("is_active") == "on", threshold=threshold,
+        min_tickets=min_tickets, request=request), _("The rule was saved."))
+    return redirect("payouts:fraud")
+
+
+def _case(campaign, pk) -> WatchCase:
+    return get_object_or_404(WatchCase.objects.select_related("merchant"), pk=pk, campaign=campaign)
+
+
+@staff_view("settlement.view")
+@campaign_required
+def watch_detail(request, campaign, pk):
+    case = _case(campaign, pk)
+    return _render(request, "settlement/payouts/watch_detail.html", {
+        "case": case, "hits": case.hits.order_by("-day"), "contacts": case.contacts.select_related("recorded_by"),
+        "warn_form": WarnForm(initial={"contacted_at": timezone.localtime().replace(second=0, microsecond=0)}),
+        "reason_form": ReasonForm(),
+    })
+
+
+@staff_view("settlement.intake")
+@require_POST
+@campaign_required
+def watch_warn(request, campaign, pk):
+    case = _case(campaign, pk)
+    form = WarnForm(request.POST)
+    if form.is_valid():
+        _attempt(request, lambda: fraud_services.watch_warn(actor=request.user, case=case, request=request,
+                                                            **form.cleaned_data), _("The warning was recorded."))
+    else:
+        messages.error(request, _("Enter when and how the merchant was contacted and what was said."))
+    return redirect("payouts:watch", pk=case.pk)
+
+
+@staff_view("settlement.approve")
+@require_POST
+@campaign_required
+def watch_suspend(request, campaign, pk):
+    case = _case(campaign, pk)
+    _attempt(request, lambda: fraud_services.watch_suspend(actor=request.user, case=case, request=request,
+                                                           reason=request.POST.get("reason", "")),
+             _("The merchant was suspended; its payouts are held."))
+    return redirect("payouts:watch", pk=case.pk)
+
+
+@staff_view("settlement.intake")
+@require_POST
+@campaign_required
+def watch_close(request, campaign, pk):
+    case = _case(campaign, pk)
+    _attempt(request, lambda: fraud_services.watch_close(actor=request.user, case=case, request=request,
+                                                         note=request.POST.get("reason", "")),
+             _("The case was closed."))
+    return redirect("payouts:watch", pk=case.pk)
+
+
+# --- auditor reports -----------------------------------------------------------------------------------------
+
+@staff_view("reports.audit")
+@campaign_required
+def report_list(request, campaign):
+    return _render(request, "settlement/payouts/report_list.html", {
+        "reports": AuditReport.objects.filter(campaign=campaign).select_related("created_by")[:200],
+        "form": ReportForm(initial={"kind": "daily", "start": timezone.localdate()}),
+        "can_issue": has_capability(request.user, "settlement.approve"),
+    })
+
+
+@staff_view("settlement.approve")
+@require_POST
+@campaign_required
+def report_issue(request, campaign):
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose the report and its dates."))
+        return redirect("payouts:reports")
+    data = form.cleaned_data
+    report = _attempt(request, lambda: reports.report_issue(
+        actor=request.user, campaign=campaign, kind=data["kind"], start=data["start"],
+        end=data["end"] or data["start"], reason=data["reason"], request=request))
+    if report:
+        messages.success(request, _("Revision %(n)d was issued.") % {"n": report.revision})
+        return redirect("payouts:report", pk=report.pk)
+    return redirect("payouts:reports")
+
+
+@staff_view("reports.audit")
+@campaign_required
+def report_detail(request, campaign, pk):
+    report = get_object_or_404(AuditReport.objects.select_related("created_by"), pk=pk, campaign=campaign)
+    revisions = AuditReport.objects.filter(campaign=campaign, kind=report.kind, period_start=report.period_start,
+                                           period_end=report.period_end).order_by("-revision")
+    return _render(request, "settlement/payouts/report_detail.html", {
+        "report": report, "revisions": revisions, "figures": report.figures, "diff": report.diff,
+        "formats": EXPORT_FORMATS,
+    })
+
+
+@staff_view("reports.audit")
+@campaign_required
+def report_download(request, campaign, pk):
+    report = get_object_or_404(AuditReport, pk=pk, campaign=campaign)
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    buffer = io.BytesIO()
+    write_table(fmt, buffer, reports.TABLE_HEADER, reports.table_rows(report), sheet_title=f"r{report.revision}")
+    spec = EXPORT_FORMATS[fmt]
+    name = (f"audit-{report.kind}-{report.period_start:%Y%m%d}-{report.period_end:%Y%m%d}-r{report.revision}"
+            f"{spec.extension}")
+    audit_log(actor=request.user, action="settlement.report_download", target=report, campaign=campaign,
+              request=request, data={"format": fmt})
+    response = HttpResponse(buffer.getvalue(), content_type=spec.mime_type)
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
