@@ -25,7 +25,7 @@ def callbacks_export(job, out, progress) -> str:
     ids = [r.pk for r in requests]
     Job.objects.filter(pk=job.pk).update(params={**job.params, "ids": ids})
     audit_log(actor=job.owner, action="callback.export", target=job, campaign=job.campaign, data={"ids": ids})
-    header = [_("Number"), _("Collected at"), _("Department"), _("Status"), _("Name"), _("Daytime phone"),
+    header = [_("Number"), _("Collected at"), _("Department"), _("Status"), _("Caller's name"), _("Daytime phone"),
               _("Address"), _("E-mail"), _("FAX"), _("Inquiry"), _("Delete after")]
     rows = ([str(r), r.collected_at, r.department.name, r.get_status_display(), r.name, r.phone, r.address,
              r.email, r.fax, r.inquiry, r.purge_after] for r in requests)

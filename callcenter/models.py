@@ -233,7 +233,7 @@ class Escalation(models.Model):
         LOW = "low", _("Low")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", _("Unresolved")
         IN_PROGRESS = "in_progress", _("In progress")
         RESOLVED = "resolved", _("Resolved")
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 from datetime import date
 
 from django.utils import timezone
-from rest_framework import status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -24,6 +26,28 @@ from reservations import ratelimit, selectors, services
 from reservations.errors import RateLimited, ReservationError
 from reservations.fields import FieldErrors
 from reservations.models import Reservation
+
+# OpenAPI descriptions (the views build their JSON by hand to keep the booking path lean).
+_COUNTER = inline_serializer("Counter", {"id": serializers.IntegerField(), "name": serializers.CharField(),
+                                         "address": serializers.CharField(), "access_notes": serializers.CharField()})
+_SLOT = inline_serializer("Slot", {
+    "id": serializers.IntegerField(), "counter": serializers.IntegerField(), "date": serializers.DateField(),
+    "starts_at": serializers.DateTimeField(), "ends_at": serializers.DateTimeField(),
+    "capacity": serializers.IntegerField(), "remaining": serializers.IntegerField(),
+    "symbol": serializers.CharField(), "label": serializers.CharField()})
+_BOOK_REQUEST = inline_serializer("BookingRequest", {"slot": serializers.IntegerField(),
+                                                     "fields": serializers.DictField()})
+_BOOKED = inline_serializer("Booked", {"number": serializers.CharField(), "slot": serializers.IntegerField(),
+                                       "access_key": serializers.CharField(), "replay": serializers.BooleanField()})
+_RESERVATION = inline_serializer("Reservation", {
+    "number": serializers.CharField(), "status": serializers.CharField(), "slot": serializers.IntegerField(),
+    "counter": serializers.CharField(), "starts_at": serializers.DateTimeField(), "fields": serializers.DictField()})
+_CHANGE_REQUEST = inline_serializer("ReservationChange", {"slot": serializers.IntegerField(required=False),
+                                                          "fields": serializers.DictField(required=False)})
+_ACCESS_KEY = OpenApiParameter("X-Access-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+                               description="The access key shown once at booking.")
+_IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
+                                    description="One key per submit: a repeated submit books once.")
 
 _STATUS = {"not_found": 404, "window": 403, "account": 403, "rate": 429, "invalid": 400}
 
@@ -73,6 +97,7 @@ def _plain(value):
 
 
 class CounterList(_Public):
+    @extend_schema(responses=inline_serializer("CounterList", {"results": _COUNTER.__class__(many=True)}))
     def get(self, request):
         campaign = default_campaign()
         if campaign is None:
@@ -82,6 +107,10 @@ class CounterList(_Public):
 
 
 class SlotList(_Public):
+    @extend_schema(
+        parameters=[OpenApiParameter("counter", OpenApiTypes.INT), OpenApiParameter("from", OpenApiTypes.DATE),
+                    OpenApiParameter("to", OpenApiTypes.DATE)],
+        responses=inline_serializer("SlotList", {"results": _SLOT.__class__(many=True)}))
     def get(self, request):
         campaign = default_campaign()
         if campaign is None:
@@ -103,6 +132,7 @@ class SlotList(_Public):
 class Book(_Public):
     """POST {"slot": id, "fields": {...}} with an Idempotency-Key header."""
 
+    @extend_schema(request=_BOOK_REQUEST, responses={201: _BOOKED, 200: _BOOKED}, parameters=[_IDEMPOTENCY_KEY])
     def post(self, request):
         ratelimit.check("book", client_ip(request))
         data = request.data if isinstance(request.data, dict) else {}
@@ -129,9 +159,11 @@ class ReservationDetail(_Public):
             raise ReservationError("No reservation matches this number and access key.", code="not_found")
         return found
 
+    @extend_schema(responses=_RESERVATION, parameters=[_ACCESS_KEY])
     def get(self, request, number):
         return Response(reservation_json(self._open(request, number)))
 
+    @extend_schema(request=_CHANGE_REQUEST, responses=_RESERVATION, parameters=[_ACCESS_KEY])
     def patch(self, request, number):
         found = self._open(request, number)
         data = request.data if isinstance(request.data, dict) else {}
@@ -145,6 +177,7 @@ class ReservationDetail(_Public):
         return Response(reservation_json(Reservation.objects.select_related("slot", "slot__counter")
                                          .get(pk=changed.pk)))
 
+    @extend_schema(responses=_RESERVATION, parameters=[_ACCESS_KEY])
     def delete(self, request, number):
         found = self._open(request, number)
         services.reservation_cancel(reservation=found, request=request)

@@ -26,8 +26,7 @@ def main() -> int:
                     clashes.append(f"{msgid!r}: {table[kind][msgid]!r} ({owner[msgid]}) vs {msgstr!r} ({path})")
                 table[kind][msgid] = msgstr
                 owner.setdefault(msgid, path)
-    for clash in clashes:
-        print(f"translated differently: {clash}")
+
     po = polib.pofile(str(PO))
     po.metadata["Language"] = "ja"
     po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
@@ -43,7 +42,10 @@ def main() -> int:
             ok = bool(entry.msgstr_plural.get(0))
         else:
             given = table["JA"].get(entry.msgid)
-            if given:
+            if given and entry.msgstr and given != entry.msgstr and "fuzzy" not in entry.flags:
+                # A table may not silently reword a string another area already translated.
+                clashes.append(f"{entry.msgid!r}: catalogue has {entry.msgstr!r}, {owner[entry.msgid]} says {given!r}")
+            elif given:
                 entry.msgstr = given
             ok = bool(entry.msgstr)
         # A fuzzy entry is makemessages' guess from a similar string: only a translation from the table
@@ -54,6 +56,8 @@ def main() -> int:
             missing.append(entry.msgid)
     po.save(str(PO))
     po.save_as_mofile(str(PO.with_suffix(".mo")))
+    for clash in clashes:
+        print(f"translated differently: {clash}")
     for msgid in missing:
         print(f"untranslated: {msgid!r}")
     return 1 if missing or clashes else 0

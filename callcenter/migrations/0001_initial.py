@@ -117,7 +117,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('priority', models.CharField(choices=[('high', 'High'), ('normal', 'Normal'), ('low', 'Low')], default='normal', max_length=10, verbose_name='priority')),
                 ('due_at', models.DateTimeField(verbose_name='due')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('in_progress', 'In progress'), ('resolved', 'Resolved')], db_index=True, default='open', max_length=12, verbose_name='status')),
+                ('status', models.CharField(choices=[('open', 'Unresolved'), ('in_progress', 'In progress'), ('resolved', 'Resolved')], db_index=True, default='open', max_length=12, verbose_name='status')),
                 ('outcome', models.TextField(blank=True, verbose_name='outcome')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='escalated at')),
                 ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='resolved at')),

@@ -143,7 +143,7 @@ def test_the_list_shows_the_accepted_amount_once_confirmed(cafe_client, read_env
 def test_the_portal_menu_links_to_the_claims(cafe_client):
     page = cafe_client.get(reverse("merchant:dashboard")).content.decode()
     assert f'href="{reverse("merchant:claims")}"' in page
-    assert "coming soon" in page  # payments are still to come; claims are not
+    assert reverse("merchant:payments") in page  # the payments page is in the menu too
 
 
 # --- declaring -------------------------------------------------------------------------------------------
@@ -325,7 +325,7 @@ def test_investigation_decisions_show_and_change_the_amount(cafe_client, read_en
     page = cafe_client.get(reverse("merchant:claim_detail", args=[read_envelope.number])).content.decode()
     assert re.search(r'data-testid="accepted-amount"><strong>4,500 yen<', page)
     assert re.search(r'data-testid="accepted-tickets">5<', page)
-    assert page.count("To be paid") == 1 and page.count("Not to be paid") == 3
+    assert page.count("Will be paid") == 1 and page.count("Not to be paid") == 3
     assert "Under investigation" not in page
     assert "販売報告の漏れ" not in page  # the staff's reasoning stays internal
 
