@@ -26,7 +26,7 @@ GIVEN = [("花子", "ハナコ"), ("太郎", "タロウ"), ("一郎", "イチロ
 
 def seed(*, campaign, users, stdout) -> None:
     if Counter.objects.filter(campaign=campaign).exists():
-        stdout.write("reservations: demo counters exist already")
+        _summary(campaign, stdout)
         return
     rng = random.Random(8)  # noqa: S311 - demo data
     today = timezone.localdate()
@@ -51,7 +51,6 @@ def seed(*, campaign, users, stdout) -> None:
         OpeningRule.objects.create(counter=counters[0], weekday=5, opens=time(9), closes=time(12),
                                    public_capacity=4, staff_capacity=5)
     services.slots_generate(campaign=campaign)
-    counts = {s: 0 for s in Reservation.Status.values}
     slots = list(Slot.objects.filter(campaign=campaign).order_by("starts_at"))
     for index, slot in enumerate(slots):
         if rng.random() > 0.45:
@@ -82,7 +81,15 @@ def seed(*, campaign, users, stdout) -> None:
         if rng.random() < 0.1:
             services.reservation_cancel(reservation=r, actor=staff)
     services.reservations_flag_no_shows()
-    for status in counts:
-        counts[status] = Reservation.objects.filter(campaign=campaign, status=status).count()
-    stdout.write(f"reservations: {len(counters)} counters, {len(slots)} slots, "
+    _summary(campaign, stdout)
+
+
+def _summary(campaign, stdout) -> None:
+    """The same line on every run (seed_demo is idempotent and says what is there)."""
+    from reservations.models import Slot
+
+    counts = {status: Reservation.objects.filter(campaign=campaign, status=status).count()
+              for status in Reservation.Status.values}
+    stdout.write(f"Demo reservations: {Counter.objects.filter(campaign=campaign).count()} counters, "
+                 f"{Slot.objects.filter(campaign=campaign).count()} slots, "
                  + ", ".join(f"{k} {v}" for k, v in counts.items()))

@@ -107,8 +107,9 @@ def seed(*, campaign, users: dict, stdout) -> None:
     )
     from settlement import demo_intake
 
-    demo_intake.seed(campaign=campaign, users=users, stdout=stdout)
+    demo_intake.create(campaign=campaign, users=users)
     demo_payouts.seed(campaign=campaign, users=users, stdout=stdout)
+    demo_intake.summary(campaign=campaign, stdout=stdout)
 
 
 def _ensure_banks() -> list[BankBranch]:

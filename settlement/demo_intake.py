@@ -18,8 +18,17 @@ from vouchers.serials import TicketId, damm_digit, make_code
 
 
 def seed(*, campaign, users: dict, stdout) -> None:
+    create(campaign=campaign, users=users)
+    summary(campaign=campaign, stdout=stdout)
+
+
+def create(*, campaign, users: dict) -> None:
     if not Envelope.objects.filter(campaign=campaign).exists():
         _seed(campaign, users)
+
+
+def summary(*, campaign, stdout) -> None:
+    """One line about every envelope of the campaign (the payouts demo adds older ones after ``create``)."""
     envelopes = Envelope.objects.filter(campaign=campaign)
     counts = {s: envelopes.filter(status=s).count() for s in Envelope.Status.values}
     classes = sorted(set(ReadOutcome.objects.filter(envelope__campaign=campaign)

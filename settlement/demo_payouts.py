@@ -126,7 +126,8 @@ def _seed(campaign, users: dict) -> None:
     batch_close(actor=preparer, cutoff=cutoffs[1])
 
     # Fraud watch: a merchant sent a ticket from unsold stock this week.
-    envelope = (Envelope.objects.filter(campaign=campaign, merchant__suspended_at__isnull=True)
+    envelope = (Envelope.objects.filter(campaign=campaign, merchant__suspended_at__isnull=True,
+                                        received_on__isnull=False, reads__isnull=False)
                 .order_by("-received_on", "pk").first())
     if envelope is not None:
         read = envelope.reads.first()
