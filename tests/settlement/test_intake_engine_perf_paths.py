@@ -225,3 +225,63 @@ def test_the_benchmark_runs_small_and_cleans_up(capsys):
                      r"valid 380", out)
     assert (Redemption.objects.count(), ReadOutcome.objects.count()) == before
     assert not Campaign.objects.get(code="BENCHINTAKE").is_active
+
+
+# -- foreign-key triggers off for the bulk statement, only when that is safe ------------------------------------
+
+def _every_class(received, alice):
+    content = scanner_file(code(1, 1), code(1, 2), forged(2, 1), code(1, 1), code(30, 1), code(900, 1),
+                           code(5000, 1), code(2, 14),
+                           code(1, 1, prefix=31, key=settings.VOUCHER_MAC_KEYS["DEMO2026"]))
+    report = envelope_read(actor=alice, envelope=received, source="scanner", content=content)
+    outcomes = list(ReadOutcome.objects.order_by("line_no").values_list("line_no", "verification", "detail", "book",
+                                                                        "ticket", "first_redemption__book"))
+    return dict(report.counts), report.accepted_amount, outcomes, sorted(
+        Redemption.objects.values_list("book", "ticket", "face_value", "envelope_id", "merchant_id"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("skip", [True, False])
+def test_results_are_the_same_with_and_without_the_triggers(received, alice, monkeypatch, skip):
+    from settlement import intake
+
+    calls = []
+    monkeypatch.setattr(intake, "_may_skip_ri_triggers", lambda cursor: calls.append(skip) or skip)
+    counts, amount, outcomes, redemptions = _every_class(received, alice)
+    assert calls == [skip]
+    assert counts == {"valid": 2, "bad_check": 1, "duplicate_in_batch": 1, "unsold": 2, "never_issued": 2,
+                      "other_campaign": 1}
+    assert amount == 2000
+    assert [o[:2] for o in outcomes] == [(3, "bad_check"), (4, "duplicate_in_batch"), (5, "unsold"), (6, "unsold"),
+                                         (7, "never_issued"), (8, "never_issued"), (9, "other_campaign")]
+    assert [(b, t) for b, t, *_ in redemptions] == [(1, 1), (1, 2)]
+
+
+@pytest.mark.django_db
+def test_the_triggers_stay_on_when_the_tables_have_a_trigger_of_their_own():
+    from django.db import connection
+
+    from settlement.intake import _may_skip_ri_triggers
+
+    with connection.cursor() as cursor:
+        assert _may_skip_ri_triggers(cursor)  # the test database's role is a superuser
+        cursor.execute("CREATE FUNCTION intake_test_noop() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ "
+                       "LANGUAGE plpgsql")
+        cursor.execute("CREATE TRIGGER intake_test_noop BEFORE INSERT ON settlement_readoutcome FOR EACH ROW "
+                       "EXECUTE FUNCTION intake_test_noop()")
+        assert not _may_skip_ri_triggers(cursor)
+
+
+@pytest.mark.django_db
+def test_a_repeat_of_an_earlier_envelope_still_points_at_the_first_redemption_with_the_triggers_off(
+        received, approved, alice, bob, thousand):
+    from settlement import services
+
+    envelope_read(actor=alice, envelope=received, source="manual", codes=[code(1, 1), code(1, 2)])
+    second = services.envelope_declare(actor=alice, merchant=approved, tickets={thousand: 2})
+    services.envelope_receive(actor=alice, envelope=second, received_on=date(2026, 11, 3), seal_intact=True,
+                              opened_with=bob, counted_tickets=2)
+    report = envelope_read(actor=alice, envelope=second, source="manual", codes=[code(1, 2), code(1, 3)])
+    assert dict(report.counts) == {"valid": 1, "already_redeemed": 1}
+    repeat = ReadOutcome.objects.get(envelope=second)
+    assert (repeat.book, repeat.ticket, repeat.first_redemption.envelope_id) == (1, 2, received.pk)
