@@ -25,6 +25,7 @@ redemption wins), which is not this module's concern. Everything here is pure: n
 from __future__ import annotations
 
 import enum
+import hashlib
 import hmac
 import re
 import unicodedata
@@ -154,6 +155,11 @@ def _damm_code_ok(d: str) -> bool:
     return t[state][d[18:21]] == 0
 
 
+def damm_valid_code(code: str) -> bool:
+    """``damm_valid`` for a string already known to be exactly 21 ASCII digits: the bulk path's test."""
+    return _damm_code_ok(code)
+
+
 def _is_ascii_digits(text: str) -> bool:
     # str.isdigit() alone accepts "٣" and "²"; only ASCII 0-9 belong in a code.
     return text.isascii() and text.isdigit()
@@ -179,6 +185,41 @@ def check_code(ticket: TicketId, key: bytes) -> str:
     """Return the 8-digit keyed check code of ``ticket`` under the campaign's ``key``."""
     mac = hmac.new(key, ticket.head.encode("ascii"), digestmod="sha256").digest()
     return _check_code_from_mac(mac)
+
+
+_IPAD = bytes(x ^ 0x36 for x in range(256))
+_OPAD = bytes(x ^ 0x5C for x in range(256))
+
+
+def check_code_matcher(key: bytes) -> Callable[[str], bool]:
+    """A fast test of a code's keyed check code under one campaign key, for verifying a million codes.
+
+    ``matches(code)`` is True exactly when ``code[12:20] == check_code(ticket of code[:12], key)``; ``code``
+    must be at least 20 ASCII digits (the caller has checked the shape). It is HMAC-SHA256 by its definition
+    (RFC 2104): the key's inner and outer pads are hashed once into two SHA-256 states, and each code costs a
+    copy of each, two short updates and one integer comparison — measured at about half the time of copying
+    an ``hmac.HMAC`` object, and a third of ``hmac.digest()``, which re-derives the pads on every call.
+
+    The comparison is a plain integer one, not ``compare_digest``: the verdict itself is what the uploader
+    is told for every code, so its timing discloses nothing more.
+    """
+    if not key:
+        raise ValueError("a campaign key is required to check ticket codes")
+    if len(key) > 64:  # HMAC hashes keys longer than the block first
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    inner_copy = hashlib.sha256(key.translate(_IPAD)).copy
+    outer_copy = hashlib.sha256(key.translate(_OPAD)).copy
+    modulus = _CHECK_MODULUS
+
+    def matches(code: str) -> bool:
+        inner = inner_copy()
+        inner.update(code[:HEAD_LENGTH].encode("ascii"))
+        outer = outer_copy()
+        outer.update(inner.digest())
+        return int.from_bytes(outer.digest()[:8], "big") % modulus == int(code[HEAD_LENGTH:20])
+
+    return matches
 
 
 def make_code(ticket: TicketId, key: bytes) -> str:
