@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from settlement import services
 from settlement.intake import envelope_read
-from settlement.models import Envelope, Investigation, Merchant, ReadOutcome
+from settlement.models import Envelope, EnvelopeLine, Investigation, Merchant, ReadOutcome
 from vouchers.models import Book, BookState
 from vouchers.serials import TicketId, damm_digit, make_code
 
@@ -121,6 +121,20 @@ def _seed(campaign, users: dict) -> None:
     early = claim(merchants[7], {1: 2}, received_days_ago=(today - campaign.usage_start).days + 1)
     envelope_read(actor=clerk, envelope=early, source="manual", codes=[code(thousand[33], 1), code(thousand[33], 2)])
     services.envelope_reconcile(actor=clerk, envelope=early)
+
+    # The suspended merchant's envelope (declared before the suspension): read and held as evidence, unpaid.
+    suspended = Merchant.objects.filter(campaign=campaign, suspended_at__isnull=False).first()
+    if suspended is not None:
+        serial = f"{suspended.merchant_number}{suspended.envelopes.count() + 1:03d}"
+        held = Envelope.objects.create(campaign=campaign, merchant=suspended, number=serial + damm_digit(serial),
+                                       declared_by=clerk)
+        EnvelopeLine.objects.create(envelope=held, denomination=denominations[1], declared_tickets=2,
+                                    declared_amount=2 * denominations[1].face_value)
+        held = services.envelope_receive(actor=clerk, envelope=held, received_on=today - timedelta(days=3),
+                                         seal_intact=True, opened_with=second, counted_tickets=2)
+        envelope_read(actor=clerk, envelope=held, source="manual", hold_suspended=True,
+                      codes=[code(thousand[34], 1), code(thousand[34], 2)])
+        services.envelope_reconcile(actor=clerk, envelope=held)
 
     # Still to do: received and waiting to be read; declared and not arrived yet.
     claim(merchants[8], {1: 26}, received_days_ago=1)

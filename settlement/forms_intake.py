@@ -94,6 +94,13 @@ class UploadForm(forms.Form):
     file = forms.FileField(label=_("Scanner file"),
                            help_text=_("One code per line (spaces and hyphens allowed), optionally followed by "
                                        "columns separated by a comma or tab. UTF-8 or Shift_JIS."))
+    hold_suspended = forms.BooleanField(
+        label=_("The merchant is suspended: record the tickets as held evidence (nothing is paid)"), required=False)
+
+    def __init__(self, *args, suspended: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not suspended:
+            del self.fields["hold_suspended"]
 
 
 class KeyingForm(forms.Form):

@@ -159,14 +159,16 @@ class _Scan:
 
     CHUNK_ROWS = 20_000
 
-    def __init__(self, *, campaign: Campaign, keys: dict[int, bytes], outside: bool) -> None:
+    def __init__(self, *, campaign: Campaign, keys: dict[int, bytes], valid_class: str = "valid") -> None:
         self.prefix = campaign.serial_prefix
         key = keys.get(self.prefix)
         # Without a key for the envelope's own campaign, its codes read as "another campaign", as before.
         self.fast_prefix = f"{self.prefix:02d}" if key else None
         self.matches = check_code_matcher(key) if key else None
         self.key_for_prefix = keys.get
-        self.valid_class = "outside_usage_period" if outside else "valid"
+        # What a genuine code of this campaign is: payable ("valid"), or, without looking at the books,
+        # "outside_usage_period" (a late or early envelope) or "merchant_suspended" (kept as evidence).
+        self.valid_class = valid_class
         self.errors: list[LineError] = []
         self.codes = 0
         self.python_seconds = 0.0
@@ -232,15 +234,16 @@ class _Scan:
             yield "".join(buffer)
 
 
-def _check_envelope(envelope: Envelope) -> None:
+def _check_envelope(envelope: Envelope, *, hold_suspended: bool = False) -> None:
     if envelope.status == Envelope.Status.SETTLED:
         raise IntakeError(_("Envelope %(number)s is already settled; its tickets cannot change.")
                           % {"number": envelope.number})
     if envelope.received_on is None:
         raise IntakeError(_("Record the receipt of envelope %(number)s before reading its tickets.")
                           % {"number": envelope.number})
-    if envelope.merchant.is_suspended:
-        raise IntakeError(_("The merchant of envelope %(number)s is suspended; its tickets are not read.")
+    if envelope.merchant.is_suspended and not hold_suspended:
+        raise IntakeError(_("The merchant of envelope %(number)s is suspended; its tickets are not read. To keep "
+                            "them as evidence without paying, choose to record them as held.")
                           % {"number": envelope.number})
 
 
@@ -343,11 +346,14 @@ def _may_skip_ri_triggers(cursor) -> bool:
 
 def envelope_read(*, actor, envelope: Envelope, source: str, content: bytes | None = None,
                   codes: list[str] | None = None, file_name: str = "", accept_good_lines: bool = False,
-                  request=None) -> ReadReport:
-    """Read serials into an envelope (a scanner file's bytes, or codes keyed by hand) and verify every one."""
+                  hold_suspended: bool = False, request=None) -> ReadReport:
+    """Read serials into an envelope (a scanner file's bytes, or codes keyed by hand) and verify every one.
+
+    A suspended merchant's envelope is refused unless ``hold_suspended``: then its genuine codes are recorded as
+    "merchant suspended" (evidence, never payable) and the forged or foreign ones with their own class."""
     started = time.perf_counter()
     envelope = Envelope.objects.select_related("merchant", "campaign").get(pk=envelope.pk)
-    _check_envelope(envelope)
+    _check_envelope(envelope, hold_suspended=hold_suspended)
     if content is not None:
         digest = hashlib.sha256(content).hexdigest()
         earlier = SerialRead.objects.filter(sha256=digest).select_related("envelope").first()
@@ -367,8 +373,13 @@ def envelope_read(*, actor, envelope: Envelope, source: str, content: bytes | No
 def _verify(*, actor, envelope, source, digest, file_name, lines, accept_good_lines, request, timings) -> ReadReport:
     campaign: Campaign = envelope.campaign
     keys = keys_by_prefix(Campaign.objects.values_list("serial_prefix", "code"))
-    outside = not (campaign.usage_start <= envelope.received_on <= campaign.settlement_deadline)
-    scan = _Scan(campaign=campaign, keys=keys, outside=outside)
+    if envelope.merchant.is_suspended:
+        valid_class = "merchant_suspended"
+    elif not (campaign.usage_start <= envelope.received_on <= campaign.settlement_deadline):
+        valid_class = "outside_usage_period"
+    else:
+        valid_class = "valid"
+    scan = _Scan(campaign=campaign, keys=keys, valid_class=valid_class)
     with transaction.atomic(), connection.cursor() as cursor:
         # Lines are judged and copied in one pass; a refused file is rolled back with everything else, so
         # nothing is ever half-saved. The staging table is dropped at commit; dropped here too in case an outer

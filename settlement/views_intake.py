@@ -137,7 +137,7 @@ def _detail_context(request, envelope: Envelope) -> dict:
         "outcome_total": outcomes.count(),
         "reads": selectors.reads(envelope),
         "receive_form": forms.ReceiveForm(user=request.user),
-        "upload_form": forms.UploadForm(),
+        "upload_form": forms.UploadForm(suspended=envelope.merchant.is_suspended),
         "release_form": forms.ReasonForm(),
         "open_investigations": envelope.investigations.filter(status=Investigation.Status.OPEN).count(),
         "readable": envelope.received_on is not None and envelope.status != Envelope.Status.SETTLED
@@ -226,7 +226,7 @@ def _preview(request, envelope, *, error: str, errors, token: str = "", filename
 @campaign_required
 def envelope_upload(request, campaign, number):
     envelope = _envelope(campaign, number)
-    form = forms.UploadForm(request.POST, request.FILES)
+    form = forms.UploadForm(request.POST, request.FILES, suspended=envelope.merchant.is_suspended)
     if not form.is_valid():
         context = _detail_context(request, envelope)
         context["upload_form"] = form
@@ -239,14 +239,15 @@ def envelope_upload(request, campaign, number):
     content = upload.read()
     try:
         report = envelope_read(actor=request.user, envelope=envelope, source=SerialRead.Source.SCANNER,
-                               content=content, file_name=filename, request=request)
+                               content=content, file_name=filename,
+                               hold_suspended=form.cleaned_data.get("hold_suspended", False), request=request)
     except IntakeError as exc:
         token = ""
         if exc.errors and len(exc.errors) < sum(1 for line in content.splitlines() if line.strip()):
             # Some lines are good: the file waits (under a random name) until the clerk accepts them explicitly.
             path = _store_upload(content, filename)
-            token = signing.dumps({"path": path, "name": filename, "user": request.user.pk,
-                                   "envelope": envelope.pk}, salt=UPLOAD_SALT)
+            token = signing.dumps({"path": path, "name": filename, "user": request.user.pk, "envelope": envelope.pk,
+                                   "hold": form.cleaned_data.get("hold_suspended", False)}, salt=UPLOAD_SALT)
         return _preview(request, envelope, error=str(exc), errors=exc.errors, token=token, filename=filename)
     _report_message(request, envelope, report)
     return redirect(_detail_url(envelope))
@@ -271,7 +272,8 @@ def envelope_upload_accept(request, campaign, number):
         content = handle.read()
     try:
         report = envelope_read(actor=request.user, envelope=envelope, source=SerialRead.Source.SCANNER,
-                               content=content, file_name=ticket["name"], accept_good_lines=True, request=request)
+                               content=content, file_name=ticket["name"], accept_good_lines=True,
+                               hold_suspended=bool(ticket.get("hold")), request=request)
     except IntakeError as exc:
         return _preview(request, envelope, error=str(exc), errors=exc.errors, filename=ticket["name"])
     default_storage.delete(ticket["path"])

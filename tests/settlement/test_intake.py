@@ -212,3 +212,17 @@ def test_the_intake_file_command(received, alice, tmp_path, capsys):
     bad.write_bytes(b"hello\r\n")
     with pytest.raises(CommandError, match="could not be read"):
         call_command("intake_file", str(bad), "--envelope", received.number, "--user", "alice")
+
+
+@pytest.mark.django_db
+def test_a_suspended_merchants_tickets_can_be_held_as_evidence_without_paying(received, approved, alice):
+    services.merchant_suspend(actor=alice, merchant=approved, reason="不正の疑い")
+    report = envelope_read(actor=alice, envelope=received, source="scanner", hold_suspended=True,
+                           content=scanner_file(code(1, 1), code(1, 2), forged(2, 1)))
+    assert dict(report.counts) == {"merchant_suspended": 2, "bad_check": 1}
+    assert report.accepted_amount == 0 and not Redemption.objects.exists()
+    assert set(ReadOutcome.objects.values_list("verification", flat=True)) == {"merchant_suspended", "bad_check"}
+    # Held tickets were never paid: once the merchant is cleared, the same tickets can be read and paid.
+    services.merchant_resume(actor=alice, merchant=approved, reason="調査終了")
+    again = envelope_read(actor=alice, envelope=received, source="manual", codes=[code(1, 1)])
+    assert dict(again.counts) == {"valid": 1}

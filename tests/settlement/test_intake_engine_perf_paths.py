@@ -123,7 +123,7 @@ def _reference(lines, *, prefix, keys, outside):
 
 def _fast(lines, *, prefix, keys, outside):
     campaign = Campaign(serial_prefix=prefix)
-    scan = _Scan(campaign=campaign, keys=keys, outside=outside)
+    scan = _Scan(campaign=campaign, keys=keys, valid_class="outside_usage_period" if outside else "valid")
     text = "".join(scan.rows(lines))
     rows = []
     for row in text.splitlines():

@@ -285,7 +285,7 @@ class Command(BaseCommand):
         # The engine's Python part again (decode, split, judge, build the COPY chunks), traced, without the
         # database: the peak of what Python holds for a file this size.
         tracemalloc.start()
-        scan = intake._Scan(campaign=self.campaign, keys={self.campaign.serial_prefix: self.key}, outside=False)
+        scan = intake._Scan(campaign=self.campaign, keys={self.campaign.serial_prefix: self.key})
         for _chunk in scan.rows(intake.decode_scanner_file(content).splitlines()):
             pass
         _current, traced_peak = tracemalloc.get_traced_memory()
