@@ -138,6 +138,8 @@ CELERY_BEAT_SCHEDULE = {
     "reservations-flag-no-shows": {"task": "reservations.tasks.flag_no_shows", "schedule": 300.0},
     "reservations-purge-personal-data": {"task": "reservations.tasks.purge_expired_personal_data",
                                          "schedule": 24 * 3600.0},
+    "reservations-purge-applicants": {"task": "reservations.tasks.purge_expired_applicants",
+                                      "schedule": 24 * 3600.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------------------
