@@ -276,7 +276,7 @@ def test_an_excel_list_imports_too(world, bob):
 
 def test_a_file_without_known_headings_is_refused(world, bob):
     with pytest.raises(ImportRejected):
-        applicants_import(campaign=world["campaign"], actor=bob, content="a,b\r\n1,2\r\n".encode())
+        applicants_import(campaign=world["campaign"], actor=bob, content=b"a,b\r\n1,2\r\n")
     assert Applicant.objects.count() == 0
 
 

@@ -8,11 +8,11 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
+from tests.vouchers.fixtures import PRINTED_ON
 from vouchers import services
 from vouchers.ledger import ledger_as_of, ledger_current
 from vouchers.models import Book, Movement, SalesReport
 from vouchers.movements import BookRange, VoucherError
-from tests.vouchers.fixtures import PRINTED_ON
 
 pytestmark = pytest.mark.django_db
 
