@@ -86,3 +86,6 @@ def seed(*, campaign, users, stdout) -> None:
         counts[status] = Reservation.objects.filter(campaign=campaign, status=status).count()
     stdout.write(f"reservations: {len(counters)} counters, {len(slots)} slots, "
                  + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    from reservations import demo_applicants
+
+    demo_applicants.seed(campaign=campaign, users=users, stdout=stdout)
