@@ -258,9 +258,12 @@ def on_reservation_booked(sender, *, reservation_id: int, actor=None, applicant=
     with the same code — even on another connection at the same instant — waits for the first, then finds
     the link taken, and its booking is rolled back with the error.
     """
-    if applicant is None:
+    if isinstance(applicant, Applicant):
+        applicant_id = applicant.pk
+    elif isinstance(applicant, int) or (isinstance(applicant, str) and applicant.isdigit()):
+        applicant_id = int(applicant)
+    else:  # None, or something another receiver understands
         return
-    applicant_id = applicant.pk if isinstance(applicant, Applicant) else int(applicant)
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE reservations_applicant a SET reservation_id = %s FROM reservations_reservation r "
