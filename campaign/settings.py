@@ -143,6 +143,8 @@ CELERY_BEAT_SCHEDULE = {
     # Payouts: close every cutoff whose day has ended (idempotent, so hourly is safe); the daily fraud watch.
     "close-due-cutoffs": {"task": "settlement.tasks.close_due_cutoffs", "schedule": 3600.0},
     "fraud-watch-daily": {"task": "settlement.tasks.fraud_watch_daily", "schedule": 24 * 3600.0},
+    "reservations-purge-applicants": {"task": "reservations.tasks.purge_expired_applicants",
+                                      "schedule": 24 * 3600.0},
 }
 
 # --- Authentication -------------------------------------------------------------------------------------

@@ -7,4 +7,14 @@ class ReservationsConfig(AppConfig):
     verbose_name = _("Counter reservations")
 
     def ready(self):
-        from reservations import jobs  # noqa: F401  (registers the job kinds)
+        from reservations import (
+            jobs,  # noqa: F401  (registers the job kinds)
+            jobs_applicants,  # noqa: F401
+            signals,
+        )
+        from reservations import services_applicants as applicants
+
+        # Booking with a link code appends "reserved", arrival "visited"; a cancellation frees the code.
+        signals.reservation_booked.connect(applicants.on_reservation_booked, dispatch_uid="applicant_booked")
+        signals.reservation_arrived.connect(applicants.on_reservation_arrived, dispatch_uid="applicant_arrived")
+        signals.reservation_cancelled.connect(applicants.on_reservation_cancelled, dispatch_uid="applicant_cancelled")

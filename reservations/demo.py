@@ -25,9 +25,15 @@ GIVEN = [("花子", "ハナコ"), ("太郎", "タロウ"), ("一郎", "イチロ
 
 
 def seed(*, campaign, users, stdout) -> None:
-    if Counter.objects.filter(campaign=campaign).exists():
-        _summary(campaign, stdout)
-        return
+    if not Counter.objects.filter(campaign=campaign).exists():
+        _create(campaign, users)
+    _summary(campaign, stdout)
+    from reservations import demo_applicants
+
+    demo_applicants.seed(campaign=campaign, users=users, stdout=stdout)
+
+
+def _create(campaign, users) -> None:
     rng = random.Random(8)  # noqa: S311 - demo data
     today = timezone.localdate()
     now = timezone.now()
@@ -81,7 +87,6 @@ def seed(*, campaign, users, stdout) -> None:
         if rng.random() < 0.1:
             services.reservation_cancel(reservation=r, actor=staff)
     services.reservations_flag_no_shows()
-    _summary(campaign, stdout)
 
 
 def _summary(campaign, stdout) -> None:

@@ -276,3 +276,14 @@ class Reservation(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.BOOKED
+
+
+# Applicant progress tracking, labels and letters (issue 9) live in their own module.
+from reservations.models_applicants import (  # noqa: E402, F401
+    Applicant,
+    CounterOutlet,
+    CounterSale,
+    LetterTemplate,
+    ProgressEvent,
+    StatusLabel,
+)

@@ -19,3 +19,10 @@ def flag_no_shows() -> int:
 @shared_task(name="reservations.tasks.purge_expired_personal_data")
 def purge_expired_personal_data() -> int:
     return services.reservations_purge_personal_data()
+
+
+@shared_task(name="reservations.tasks.purge_expired_applicants")
+def purge_expired_applicants() -> int:
+    from reservations.services_applicants import applicants_purge_personal_data
+
+    return applicants_purge_personal_data()

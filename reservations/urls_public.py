@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from reservations import views_code as va
 from reservations import views_public as v
 
 urlpatterns = [
@@ -10,6 +11,8 @@ urlpatterns = [
     path("slots/<int:slot_id>/book/", v.book, name="book"),
     path("done/<int:number>/", v.done, name="done"),
     path("lookup/", v.lookup, name="lookup"),
+    path("code/", va.code_entry, name="code_entry"),
+    path("code/<str:code>/", va.code_entry, name="code"),
     path("r/<int:number>/", v.detail, name="detail"),
     path("r/<int:number>/change/", v.change, name="change"),
     path("r/<int:number>/cancel/", v.cancel, name="cancel"),

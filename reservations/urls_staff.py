@@ -1,6 +1,6 @@
 """/staff/reservations/ — namespace "reservations": counter staff and set-up screens."""
 
-from django.urls import path
+from django.urls import include, path
 
 from reservations import views_staff as v
 
@@ -23,4 +23,5 @@ urlpatterns = [
     path("setup/closed/add/", v.closed_add, name="closed_add"),
     path("setup/excluded/add/", v.excluded_add, name="excluded_add"),
     path("setup/generate/", v.generate, name="generate"),
+    path("applicants/", include("reservations.urls_applicants")),
 ]

@@ -24,7 +24,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from campaign.audit import audit_log, client_ip
-from reservations import ratelimit, selectors, services
+from reservations import ratelimit, selectors, services, views_code
 from reservations.errors import RateLimited, ReservationError
 from reservations.fields import FieldErrors, display_value
 from reservations.forms import AnswersForm, LookupForm, ResidentLoginForm, ResidentSignupForm
@@ -110,7 +110,8 @@ def book(request, slot_id: int):
     resident = resident_of(request.user)
     if not ctx.allows_anonymous and resident is None:
         return redirect_to_login(request.get_full_path(), reverse("reserve:login"))
-    form = AnswersForm(request.POST or None, config=ctx.fields, audience="public")
+    form = AnswersForm(request.POST or None, config=ctx.fields, audience="public",
+                       initial=views_code.booking_initial(request))
     context = _base(request, {"slot": slot, "form": form, "accepting": ctx.accepting(),
                               "remaining": slot.remaining})
     if request.method == "POST" and form.is_valid():
@@ -129,7 +130,7 @@ def book(request, slot_id: int):
                 result = services.reservation_book(
                     slot_id=slot.pk, campaign_id=slot.campaign_id, answers=form.raw_answers(),
                     channel=Reservation.Channel.WEB, resident=resident, idempotency_key=f"web:{token}",
-                    request=request)
+                    request=request, applicant=views_code.applicant_of_session(request))
             except RateLimited as exc:
                 return _rate_limited(request, exc, "reservations/public/book.html", context)
             except FieldErrors as exc:
@@ -144,6 +145,7 @@ def book(request, slot_id: int):
                 opened = set(request.session.get(OPENED_KEY, []))
                 opened.add(result.reservation_id)
                 request.session[OPENED_KEY] = sorted(opened)
+                request.session.pop(views_code.APPLICANT_KEY, None)
                 return redirect("reserve:done", number=result.reservation_id)
     return render(request, "reservations/public/book.html", context)
 

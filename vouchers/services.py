@@ -229,6 +229,39 @@ def sales_report_record(*, actor, outlet: Outlet, denomination: Denomination, sa
 
 
 @transaction.atomic
+def counter_sale_record(*, actor, outlet: Outlet, sales_date: date, ranges: list[BookRange]) -> list[SalesReport]:
+    """Books sold by number to one buyer at a counter (窓口販売), possibly of several denominations: one sales
+    report per denomination, each moving exactly the named books from the outlet to sold. All or nothing."""
+    from vouchers.movements import compress, normalise
+
+    ranges = normalise(ranges)
+    if not ranges:
+        raise VoucherError(_("No book numbers were given."))
+    _not_future(sales_date, _("The sales date"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT b.denomination_id, b.number FROM vouchers_book b "
+            "JOIN unnest(%s::int[], %s::int[]) AS r(lo, hi) ON b.number BETWEEN r.lo AND r.hi "
+            "WHERE b.campaign_id = %s ORDER BY b.denomination_id, b.number",
+            [[r.first for r in ranges], [r.last for r in ranges], outlet.campaign_id],
+        )
+        rows = cursor.fetchall()
+    wanted = sum(r.books for r in ranges)
+    if len(rows) != wanted:
+        found = {number for _d, number in rows}
+        missing = [n for r in ranges for n in range(r.first, r.last + 1) if n not in found][:5]
+        raise VoucherError(_("Some of these books were never printed: %(books)s. Nothing was changed.")
+                           % {"books": ", ".join(f"{n:,}" for n in missing)})
+    by_denomination: dict[int, list[int]] = {}
+    for denomination_id, number in rows:
+        by_denomination.setdefault(denomination_id, []).append(number)
+    denominations = {d.pk: d for d in Denomination.objects.filter(pk__in=list(by_denomination))}
+    return [sales_report_record(actor=actor, outlet=outlet, denomination=denominations[pk], sales_date=sales_date,
+                                ranges=compress(numbers))
+            for pk, numbers in sorted(by_denomination.items())]
+
+
+@transaction.atomic
 def stocktake_record(*, actor, campaign: Campaign, counted_on: date, outlet: Outlet | None, witnesses: str,
                      counts: dict[Denomination, int], note: str = "") -> StockTake:
     """A counted stock-take; the ledger figure for the same day and place is stored beside each count."""

@@ -193,6 +193,23 @@ def _reservations_world(user) -> dict:
     return {"counter": counter, "rule": rule, "reservation": reservation}
 
 
+def _applicant_world(user) -> dict:
+    """An applicant with one progress entry in the reservations world's campaign."""
+    from reservations import services_applicants
+    from reservations.models import Applicant, ProgressEvent
+
+    campaign = _reservations_world(user)["counter"].campaign
+    applicant = Applicant.objects.filter(campaign=campaign).first()
+    if applicant is None:
+        applicant = services_applicants.applicant_create(campaign=campaign, actor=user, values={"name": "申込 花子", "phone": "0857-00-0000"})
+        services_applicants.progress_append(applicant=applicant, status="notice_sent", actor=user)
+    return {"applicant": applicant, "event": ProgressEvent.objects.filter(applicant=applicant).first()}
+
+
+def _applicant_pk(key: str = "applicant"):
+    return lambda user: {"pk": _applicant_world(user)[key].pk}
+
+
 def _reservation_pk(key: str = "reservation"):
     return lambda user: {"pk": _reservations_world(user)[key].pk}
 
@@ -291,6 +308,11 @@ URL_KWARGS = {
     "callcenter:faq_detail": _cc_pk("faq"),
     "callcenter:faq_edit": _cc_pk("faq"),
     "callcenter:synonym_edit": _cc_pk("synonym"),
+    "reservations:applicant_detail": _applicant_pk(),
+    "reservations:applicant_edit": _applicant_pk(),
+    "reservations:applicant_status": _applicant_pk(),
+    "reservations:applicant_sale": _applicant_pk(),
+    "reservations:applicant_event_undo": _applicant_pk("event"),
     "staff:job_detail": _own_job,
     "staff:job_status": _own_job,
     "staff:job_download": _own_job,
