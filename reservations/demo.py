@@ -27,10 +27,10 @@ GIVEN = [("花子", "ハナコ"), ("太郎", "タロウ"), ("一郎", "イチロ
 def seed(*, campaign, users, stdout) -> None:
     if not Counter.objects.filter(campaign=campaign).exists():
         _create(campaign, users)
-    _summary(campaign, stdout)
     from reservations import demo_applicants
 
-    demo_applicants.seed(campaign=campaign, users=users, stdout=stdout)
+    demo_applicants.seed(campaign=campaign, users=users, stdout=stdout)  # books some slots with link codes
+    _summary(campaign, stdout)
 
 
 def _create(campaign, users) -> None:

@@ -30,7 +30,7 @@ def test_staff_undo_a_status_change_and_export_the_list(page, live_server, resv,
 
     page.goto("/staff/reservations/applicants/")
     assert axe_violations(page) == []
-    page.get_by_role("link", name="1", exact=True).click()
+    page.get_by_role("link", name=str(a.pk), exact=True).click()
     assert page.get_by_test_id("current-status").inner_text() == "通知発送済み"
     page.get_by_label("新しい状況").select_option("returned")
     page.get_by_role("button", name="状況を登録").click()
