@@ -9,19 +9,15 @@ Every page that shows an applicant's personal data writes an audit event.
 from __future__ import annotations
 
 import os
-import uuid
-from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core import signing
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -29,6 +25,7 @@ from campaign.audit import audit_log
 from campaign.decorators import staff_view
 from campaign.forms import ExportFormatForm
 from campaign.jobs import job_start
+from campaign.uploads import store_upload
 from reservations import forms_applicants as forms
 from reservations import imports_applicants
 from reservations import selectors_applicants as selectors
@@ -262,20 +259,8 @@ def applicant_edit(request, campaign, pk: int):
 # --- import ------------------------------------------------------------------------------------------------
 
 def _store_upload(content: bytes, filename: str) -> str:
-    limit = timezone.now() - timedelta(seconds=UPLOAD_MAX_AGE * 2)
-    try:
-        _dirs, files = default_storage.listdir(UPLOAD_DIR)
-    except FileNotFoundError:
-        files = []
-    for name in files:
-        path = f"{UPLOAD_DIR}/{name}"
-        try:
-            if default_storage.get_modified_time(path) < limit:
-                default_storage.delete(path)
-        except FileNotFoundError:
-            pass
-    extension = os.path.splitext(filename)[1].lower()[:5] or ".csv"
-    return default_storage.save(f"{UPLOAD_DIR}/{uuid.uuid4().hex}{extension}", ContentFile(content))
+    return store_upload(content, filename, directory=UPLOAD_DIR, max_age_seconds=UPLOAD_MAX_AGE,
+                        default_extension=".csv")
 
 
 def _sample(campaign, rows: list[dict]) -> list[tuple]:

@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import io
 import os
-import uuid
-from datetime import timedelta
 
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -31,6 +28,7 @@ from campaign.decorators import staff_view
 from campaign.errors import DomainError
 from campaign.models import Denomination
 from campaign.roles import has_capability
+from campaign.uploads import store_upload
 from settlement import forms_intake as forms
 from settlement import selectors_intake as selectors
 from settlement import services
@@ -198,20 +196,8 @@ def _report_message(request, envelope, report) -> None:
 
 
 def _store_upload(content: bytes, filename: str) -> str:
-    limit = timezone.now() - timedelta(seconds=UPLOAD_TOKEN_MAX_AGE * 2)
-    try:
-        _dirs, files = default_storage.listdir(UPLOAD_DIR)
-    except FileNotFoundError:
-        files = []
-    for name in files:
-        path = f"{UPLOAD_DIR}/{name}"
-        try:
-            if default_storage.get_modified_time(path) < limit:
-                default_storage.delete(path)
-        except FileNotFoundError:
-            pass
-    extension = os.path.splitext(filename)[1].lower()[:5] or ".txt"
-    return default_storage.save(f"{UPLOAD_DIR}/{uuid.uuid4().hex}{extension}", ContentFile(content))
+    return store_upload(content, filename, directory=UPLOAD_DIR, max_age_seconds=UPLOAD_TOKEN_MAX_AGE,
+                        default_extension=".txt")
 
 
 def _preview(request, envelope, *, error: str, errors, token: str = "", filename: str = "", status: int = 400):

@@ -11,19 +11,15 @@ import io
 import json
 import os
 import re
-import uuid
-from datetime import timedelta
 
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -35,6 +31,7 @@ from campaign.exports import write_csv, write_xlsx
 from campaign.forms import form_attempt
 from campaign.jobs import JobError, job_start
 from campaign.roles import has_capability
+from campaign.uploads import store_upload
 from settlement import forms_staff as forms
 from settlement import selectors, services
 from settlement.models import BankAccount, Merchant, MerchantRepresentative
@@ -466,25 +463,7 @@ def _import_page(request, *, form=None, table=None, errors=(), token="", confirm
 
 
 def _store_upload(content: bytes, filename: str) -> str:
-    _purge_old_uploads()
-    extension = os.path.splitext(filename)[1].lower()[:5] or ".bin"
-    return default_storage.save(f"{IMPORT_DIR}/{uuid.uuid4().hex}{extension}", ContentFile(content))
-
-
-def _purge_old_uploads() -> None:
-    """Files of previews nobody confirmed hold personal data: drop those past the token's lifetime."""
-    limit = timezone.now() - timedelta(seconds=IMPORT_TOKEN_MAX_AGE * 2)
-    try:
-        _dirs, names = default_storage.listdir(IMPORT_DIR)
-    except (FileNotFoundError, NotImplementedError):
-        return
-    for name in names:
-        path = f"{IMPORT_DIR}/{name}"
-        try:
-            if default_storage.get_modified_time(path) < limit:
-                default_storage.delete(path)
-        except (FileNotFoundError, NotImplementedError):
-            continue
+    return store_upload(content, filename, directory=IMPORT_DIR, max_age_seconds=IMPORT_TOKEN_MAX_AGE)
 
 
 @staff_view("merchants.review")
