@@ -9,7 +9,7 @@ from reservations import api
 urlpatterns = [
     path("counters/", api.CounterList.as_view(), name="counters"),
     path("slots/", api.SlotList.as_view(), name="slots"),
-    path("book/", api.Book.as_view(), name="book"),
+    path("book/", api.book, name="book"),
     path("<int:number>/", api.ReservationDetail.as_view(), name="detail"),
 ]
 
