@@ -25,6 +25,8 @@ JA = {
     "Witness": "立会者",
     "Envelopes disposed of": "廃棄した封筒",
     "Envelope list": "封筒一覧",
+    "%(name)s: the number of tickets must be between 0 and %(max)s.": "%(name)s：枚数は0〜%(max)s枚で入力してください。",
+    "This merchant has used all 999 envelope numbers; contact the secretariat.": "この加盟店は封筒番号999件をすべて使用しました。事務局にお問い合わせください。",
     "The merchant of envelope %(number)s is suspended; its tickets are not read. To keep them as evidence without paying, choose to record them as held.": "封筒 %(number)s の加盟店は利用停止中のため、券は読み取りません。支払わずに証拠として残す場合は「保留として記録」を選んでください。",
     "The merchant is suspended: record the tickets as held evidence (nothing is paid)": "加盟店は利用停止中です：券を保留の証拠として記録する（支払いはしません）",
     "I confirm these tickets were destroyed in front of the witness. This cannot be undone.": "立会者の前でこれらの券を廃棄したことを確認しました。取り消せません。",

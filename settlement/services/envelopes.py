@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,7 +15,10 @@ from settlement.models import Envelope, EnvelopeLine, Merchant
 from settlement.services.merchants import MerchantError
 from vouchers.serials import damm_digit
 
-__all__ = ["envelope_declare", "envelope_receive"]
+__all__ = ["MAX_TICKETS_PER_DENOMINATION", "envelope_declare", "envelope_receive"]
+
+# More than this in one envelope is a typing error (a whole book is 12–13 tickets).
+MAX_TICKETS_PER_DENOMINATION = 100_000
 
 
 @transaction.atomic
@@ -25,6 +29,10 @@ def envelope_declare(*, actor, merchant: Merchant, tickets: dict[Denomination, i
         raise MerchantError(_("Only approved merchants can claim redemption."))
     if merchant.is_suspended:
         raise MerchantError(_("This merchant is suspended and cannot claim redemption."))
+    for denomination, n in tickets.items():
+        if n is None or n < 0 or n > MAX_TICKETS_PER_DENOMINATION:
+            raise MerchantError(_("%(name)s: the number of tickets must be between 0 and %(max)s.")
+                                % {"name": denomination.name, "max": f"{MAX_TICKETS_PER_DENOMINATION:,}"})
     tickets = {d: n for d, n in tickets.items() if n}
     if not tickets:
         raise MerchantError(_("Declare at least one ticket."))
@@ -32,7 +40,12 @@ def envelope_declare(*, actor, merchant: Merchant, tickets: dict[Denomination, i
         if denomination.campaign_id != merchant.campaign_id:
             raise MerchantError(_("%(name)s belongs to another campaign.") % {"name": denomination.name})
     # Envelope number: merchant number, a 3-digit running number, and a Damm digit (12 digits, barcode-friendly).
-    serial = f"{merchant.merchant_number}{merchant.envelopes.count() + 1:03d}"
+    # The running number continues from the merchant's highest one (the merchant row is locked above).
+    last = merchant.envelopes.aggregate(last=Max("number"))["last"]
+    running = int(last[8:11]) + 1 if last else 1
+    if running > 999:
+        raise MerchantError(_("This merchant has used all 999 envelope numbers; contact the secretariat."))
+    serial = f"{merchant.merchant_number}{running:03d}"
     envelope = Envelope.objects.create(campaign=merchant.campaign, merchant=merchant, number=serial + damm_digit(serial),
                                        declared_by=actor)
     EnvelopeLine.objects.bulk_create([

@@ -226,3 +226,20 @@ def test_a_suspended_merchants_tickets_can_be_held_as_evidence_without_paying(re
     services.merchant_resume(actor=alice, merchant=approved, reason="調査終了")
     again = envelope_read(actor=alice, envelope=received, source="manual", codes=[code(1, 1)])
     assert dict(again.counts) == {"valid": 1}
+
+
+@pytest.mark.django_db
+def test_a_declaration_refuses_impossible_counts_and_numbers_continue_from_the_highest(approved, alice, thousand):
+    for bad in (-1, 100_001):
+        with pytest.raises(services.MerchantError, match="between 0 and"):
+            services.envelope_declare(actor=alice, merchant=approved, tickets={thousand: bad})
+    assert not Envelope.objects.exists()
+    first = services.envelope_declare(actor=alice, merchant=approved, tickets={thousand: 1})
+    second = services.envelope_declare(actor=alice, merchant=approved, tickets={thousand: 1})
+    assert (first.number[8:11], second.number[8:11]) == ("001", "002")
+    # Numbers never repeat even if an envelope row were gone: the next one follows the highest.
+    Envelope.objects.filter(pk=first.pk).update(number=first.number[:8] + "998" + first.number[11:])
+    third = services.envelope_declare(actor=alice, merchant=approved, tickets={thousand: 1})
+    assert third.number[8:11] == "999"
+    with pytest.raises(services.MerchantError, match="999 envelope numbers"):
+        services.envelope_declare(actor=alice, merchant=approved, tickets={thousand: 1})
