@@ -1,7 +1,7 @@
 """Link codes (リンクコード): what a notice letter prints so that the resident can book as this applicant.
 
 80 random bits written as 16 characters of Crockford's base32 (no I, L, O, U: nothing to mishear on the
-phone), then one check character (Luhn mod 32) that catches every single mistyped character and every swap
+phone), then one check character (a weighted sum over GF(32)) that catches every single mistyped character and every swap
 of two neighbours before the database is asked. Printed in groups of four: ``7K3M-Q9TX-2HCV-R8FD-W``.
 Guessing is hopeless (2⁸⁰ codes against a few hundred thousand applicants), and the public lookup is
 rate-limited besides.
@@ -18,15 +18,27 @@ RANDOM_CHARS = 16  # 16 × 5 = 80 bits
 LENGTH = RANDOM_CHARS + 1
 
 
-def check_char(body: str) -> str:
-    """Luhn mod 32 over the base32 values: doubles every second character from the right."""
+_MODULUS = 0b100101  # x⁵ + x² + 1, primitive: the field GF(32) the check character is computed in
+_A = 2  # the element x: neither 0 nor 1, so a swap of two neighbours changes the sum
+
+
+def _times_a(value: int) -> int:
+    value <<= 1
+    return value ^ _MODULUS if value & 0b100000 else value
+
+
+def _horner(text: str) -> int:
     total = 0
-    factor = 2
-    for ch in reversed(body):
-        addend = factor * _VALUE[ch]
-        total += addend // 32 + addend % 32
-        factor = 1 if factor == 2 else 2
-    return ALPHABET[(32 - total % 32) % 32]
+    for ch in text:
+        total = _times_a(total) ^ _VALUE[ch]
+    return total
+
+
+def check_char(body: str) -> str:
+    """The check character: Σ dᵢ·aⁿ⁻ⁱ over GF(32) is zero for a whole code. Every single wrong character
+    changes the sum by a non-zero multiple of a power of a, and a swap of neighbours d, e by (d+e)·aᵏ·(a+1) ≠ 0,
+    so both are always caught (Luhn mod 32 misses swaps like Z0 ↔ 0Z)."""
+    return ALPHABET[_times_a(_horner(body))]
 
 
 def new_code() -> str:
@@ -45,7 +57,7 @@ def normalize(text: str) -> str:
 
 def is_valid(code: str) -> bool:
     """A normalised code of the right length whose check character matches."""
-    return len(code) == LENGTH and all(ch in _VALUE for ch in code) and check_char(code[:-1]) == code[-1]
+    return len(code) == LENGTH and all(ch in _VALUE for ch in code) and _horner(code) == 0
 
 
 def format_code(code: str) -> str:

@@ -43,8 +43,11 @@ def test_a_link_code_has_80_random_bits_and_a_check_character():
     assert linkcodes.RANDOM_CHARS * 5 >= 80
 
 
-def test_every_single_typo_and_neighbour_swap_is_caught():
-    code = linkcodes.new_code()
+@pytest.mark.parametrize("body", ["X8Z0M68JF3A3J54E", "0000000000000000", "ZZZZZZZZZZZZZZZZ", "0Z0Z0Z0Z0Z0Z0Z0Z",
+                                  None, None, None])
+def test_every_single_typo_and_neighbour_swap_is_caught(body):
+    code = body + linkcodes.check_char(body) if body else linkcodes.new_code()
+    assert linkcodes.is_valid(code)
     for i in range(len(code)):
         for ch in linkcodes.ALPHABET:
             if ch != code[i]:
