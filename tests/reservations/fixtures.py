@@ -12,10 +12,25 @@ from reservations import selectors
 from reservations.models import Counter, ReservationSettings, Slot
 
 
+def clear_app_cache() -> None:
+    """Empty the application's cache without touching anything else in the same Redis database (Celery's
+    queue lives there too: a FLUSHDB would drop the jobs another test is waiting for)."""
+    from django.core.cache.backends.redis import RedisCache
+
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(None, write=True)
+        keys = list(client.scan_iter(match=f"{cache.key_prefix}:*")) if cache.key_prefix else []
+        assert cache.key_prefix, "the Redis cache needs a KEY_PREFIX (see campaign/settings.py)"
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_reservation_caches():
     """Rate-limit counters, replay entries and the cached settings never leak from one test to the next."""
-    cache.clear()
+    clear_app_cache()
     selectors.booking_context_forget()
     yield
     selectors.booking_context_forget()
