@@ -60,6 +60,12 @@ SERVER_SETTINGS = (
     # Rare checkpoints: a million-row intake writes a few hundred MB of WAL; with the default 1 GB a
     # checkpoint would start in the middle of it and every page touched after it would be logged in full.
     ("max_wal_size", "4GB"),
+    # A million-ticket reading writes ~350 MB of WAL in a few seconds. With the default 16 MB of WAL buffers
+    # and the WAL writer waking every 200 ms, the buffers filled tens of thousands of times per run and the
+    # inserting backend stopped to write WAL itself; room for a second's worth, written out every 20 ms,
+    # keeps the writing in the WAL writer (the other core).
+    ("wal_buffers", "128MB"),
+    ("wal_writer_delay", "20ms"),
     ("checkpoint_timeout", "15min"),
     # Room for the redemptions' unique index of a 10M-ticket campaign (~350 MB) to stay in shared memory; the
     # OS page cache would hold it too, but every miss here costs a copy and a buffer eviction.

@@ -218,7 +218,7 @@ def test_the_benchmark_runs_small_and_cleans_up(capsys):
     call_command("bench_intake", "--serials", "400", "--existing", "2000", "--sample", "50", "--envelopes", "3",
                  "--envelope-size", "40")
     out = capsys.readouterr().out
-    for field in ("serials/s", "phase parse, check codes, COPY", "phase classify + record", "max RSS",
+    for field in ("serials/s", "phase parse, check codes, COPY, classify, record", "phase   statements", "max RSS",
                   "Python traced peak", "engine / floor", "engine / naive", "p95", "load average"):
         assert field in out, field
     assert re.search(r"classes already_redeemed \d+, bad_check \d+, duplicate_in_batch \d+, unsold \d+, "
@@ -285,3 +285,84 @@ def test_a_repeat_of_an_earlier_envelope_still_points_at_the_first_redemption_wi
     assert dict(report.counts) == {"valid": 1, "already_redeemed": 1}
     repeat = ReadOutcome.objects.get(envelope=second)
     assert (repeat.book, repeat.ticket, repeat.first_redemption.envelope_id) == (1, 2, received.pk)
+
+
+# -- batches: the file is recorded in batches while Python reads the next one -------------------------------------
+
+def _small_batches(monkeypatch, codes: int):
+    from settlement import intake
+
+    monkeypatch.setattr(intake, "BATCH_CODES", codes)
+    monkeypatch.setattr(intake, "FIRST_BATCH_CODES", codes)
+    monkeypatch.setattr(intake._Scan, "CHUNK_ROWS", 1)
+
+
+@pytest.mark.django_db
+def test_a_file_read_in_batches_gives_what_one_batch_gives(received, approved, alice, bob, thousand, monkeypatch):
+    # Two batches of one code, then three: a duplicate of a code in an earlier batch, a repeat of a ticket
+    # recorded by an earlier batch of this same reading, every class, and the amounts summed over batches.
+    one_batch = _every_class(received, alice)
+    Redemption.objects.all().delete()
+    ReadOutcome.objects.all().delete()
+    from settlement import services
+    from settlement.models import SerialRead
+
+    SerialRead.objects.all().delete()
+    _small_batches(monkeypatch, 1)
+    batched = _every_class(received, alice)
+    assert batched[:2] == one_batch[:2]
+    assert [o[:5] for o in batched[2]] == [o[:5] for o in one_batch[2]]
+    assert [r[:3] for r in batched[3]] == [r[:3] for r in one_batch[3]]
+    # A repeat of a ticket that an earlier batch of another reading recorded points at that first redemption.
+    second = services.envelope_declare(actor=alice, merchant=approved, tickets={thousand: 3})
+    services.envelope_receive(actor=alice, envelope=second, received_on=date(2026, 11, 3), seal_intact=True,
+                              opened_with=bob, counted_tickets=3)
+    report = envelope_read(actor=alice, envelope=second, source="scanner",
+                           content=scanner_file(code(3, 1), code(1, 2), code(3, 2)))
+    assert dict(report.counts) == {"valid": 2, "already_redeemed": 1} and report.accepted_amount == 2000
+    assert ReadOutcome.objects.get(envelope=second).first_redemption.envelope_id == received.pk
+
+
+@pytest.mark.django_db
+def test_a_bad_line_after_recorded_batches_refuses_the_whole_file(received, alice, monkeypatch):
+    from settlement.intake import IntakeError
+    from settlement.models import SerialRead
+
+    _small_batches(monkeypatch, 2)
+    good = [code(1, t) for t in range(1, 9)]
+    content = scanner_file(*good, good[0][:20] + str((int(good[0][20]) + 1) % 10))  # a Damm typo on line 9
+    with pytest.raises(IntakeError) as refused:
+        envelope_read(actor=alice, envelope=received, source="scanner", content=content)
+    assert [e.line_no for e in refused.value.errors] == [9]
+    # The first batches were recorded before line 9 was read: the refusal rolled them back with the rest.
+    assert (Redemption.objects.count(), ReadOutcome.objects.count(), SerialRead.objects.count()) == (0, 0, 0)
+    # Accepted explicitly, the good lines are recorded in full.
+    report = envelope_read(actor=alice, envelope=received, source="scanner", content=content, accept_good_lines=True)
+    assert dict(report.counts) == {"valid": 8} and len(report.skipped) == 1
+    assert Redemption.objects.count() == 8
+
+
+@pytest.mark.django_db
+def test_a_failing_batch_statement_rolls_the_reading_back(received, alice, monkeypatch):
+    from django.db import DatabaseError
+
+    from settlement import intake
+    from settlement.models import SerialRead
+
+    _small_batches(monkeypatch, 2)
+    statements = []
+    real = intake._CLASSIFY_AND_RECORD
+
+    def record(self, rows, _real=intake._Recorder.record):
+        statements.append(len(statements))
+        if len(statements) == 3:  # the third batch's statement fails on the server
+            monkeypatch.setattr(intake, "_CLASSIFY_AND_RECORD", "SELECT 1 / 0")
+        _real(self, rows)
+
+    monkeypatch.setattr(intake._Recorder, "record", record)
+    with pytest.raises(DatabaseError):
+        envelope_read(actor=alice, envelope=received, source="scanner",
+                      content=scanner_file(*[code(1, t) for t in range(1, 9)]))
+    assert len(statements) == 3
+    assert (Redemption.objects.count(), ReadOutcome.objects.count(), SerialRead.objects.count()) == (0, 0, 0)
+    monkeypatch.setattr(intake, "_CLASSIFY_AND_RECORD", real)
