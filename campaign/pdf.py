@@ -7,6 +7,7 @@ machine they have, so a PDF may not rely on fonts installed there. We ship IPAex
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Iterable
 from typing import IO
@@ -20,6 +21,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, SimpleDocTemplate
+
+from campaign.pdfstream import PdfConcatenation, PdfStreamError
 
 JAPANESE_FONT = "IPAexGothic"
 DEFAULT_AUTHOR = "Jimukyoku"
@@ -147,3 +150,71 @@ def simple_document(
         bottomMargin=20 * mm,
     )
     doc.build(list(flowables), onFirstPage=_draw_page_number, onLaterPages=_draw_page_number)
+
+
+class ChunkedCanvas:
+    """A canvas for a document of any length in constant memory: pages are drawn on the canvas of a part, and
+    ``end_part()`` saves that part and appends it to the output (``campaign.pdfstream``); the next drawing
+    starts a new part. reportlab keeps every page of a canvas until ``save()``, so a single canvas grows with
+    the document; a part holds only its own pages.
+
+    The parts share reportlab's TrueType subset assignment (which character has which code in which subset),
+    so a character is encoded alike in every part and each part's subsets contain the earlier parts'; the
+    output then embeds the font once, from the last part, instead of once per part. Fonts are merged by their
+    name in the PDF (/F1, /F2 …, numbered in the order a part first uses them): every part must use its fonts
+    in the same order, as a layout drawn the same way each time does (checked: PdfStreamError otherwise).
+
+    Use ``.canvas`` for the current part's canvas (do not keep it across ``end_part()``), ``close()`` at the end.
+    """
+
+    def __init__(self, out: IO[bytes], *, title: str, author: str = DEFAULT_AUTHOR,
+                 pagesize: tuple[float, float] = A4):
+        register_japanese_font()
+        self._output = PdfConcatenation(out, share_fonts=True)
+        self._new = {"title": title, "author": author, "pagesize": pagesize}
+        self._canvas: Canvas | None = None
+        self._buffer: io.BytesIO | None = None
+        self._states: dict[str, object] = {}  # TrueType font name → its subset assignment, carried along
+        self._names: dict[str, str] = {}  # name in the PDF (/F1) → font, the same in every part
+
+    @property
+    def canvas(self) -> Canvas:
+        if self._canvas is None:
+            self._buffer = io.BytesIO()
+            self._canvas = new_canvas(self._buffer, **self._new)
+            doc = self._canvas._doc
+            for name in pdfmetrics.getRegisteredFontNames():
+                font = pdfmetrics.getFont(name)
+                if not isinstance(font, TTFont):
+                    continue
+                state = self._states.get(name)
+                if state is None:
+                    font.splitString("", doc)  # makes reportlab's state of the font for this document
+                    self._states[name] = font.state[doc]
+                else:
+                    # Saving the last part froze the state and added its fonts to that part; here they are
+                    # to be added again when used.
+                    state.frozen = 0
+                    state.internalName = None
+                    font.state[doc] = state
+        return self._canvas
+
+    def end_part(self) -> None:
+        if self._canvas is None:
+            return
+        doc = self._canvas._doc
+        unshared = [f.fontName for f in doc.delayedFonts if f.fontName not in self._states]
+        if unshared:
+            # Registered after the first part: their subsets are not carried along, merging them would be wrong.
+            raise PdfStreamError(f"fonts registered while a chunked document was drawn: {unshared}")
+        self._canvas.save()
+        for font, name in doc.fontMapping.items():
+            if self._names.setdefault(name, font) != font:
+                raise PdfStreamError(f"{name} is {font} in this part but {self._names[name]} before: "
+                                     "every part must use its fonts in the same order")
+        self._output.append(self._buffer.getvalue())
+        self._canvas = self._buffer = None
+
+    def close(self) -> None:
+        self.end_part()
+        self._output.close()

@@ -19,6 +19,8 @@ from reservations.fields import (
     FieldErrors,
     validate_answers,
 )
+from reservations.linkcodes import is_valid as link_code_is_valid
+from reservations.linkcodes import normalize as link_code_normalize
 from reservations.models import Counter, ReservationSettings
 from reservations.selectors import SearchFilter
 
@@ -172,6 +174,24 @@ class ProxyPickForm(forms.Form):
     def __init__(self, *args, campaign, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["counter"].queryset = Counter.objects.filter(campaign=campaign, is_active=True)
+
+
+class ProxyLinkCodeForm(forms.Form):
+    """The link code of the resident's notice letter, read out on the phone: the booking is then the
+    applicant's (optional). Checked here for its check character; the view looks the applicant up."""
+
+    link_code = forms.CharField(
+        label=_("Link code"), required=False, max_length=40,
+        help_text=_("From the resident's notice letter, with or without hyphens. Ties the booking to the "
+                    "applicant and records them as reserved."))
+
+    def clean_link_code(self) -> str:
+        typed = self.cleaned_data["link_code"].strip()
+        code = link_code_normalize(typed)
+        if typed and not link_code_is_valid(code):
+            raise forms.ValidationError(_("This link code is not valid: a character is wrong or missing. Please "
+                                          "ask the resident to read it again from the letter."))
+        return code
 
 
 class SettingsForm(forms.ModelForm):

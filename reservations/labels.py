@@ -5,8 +5,9 @@ hyphens such as 1-220 is never split; a space before a building name is the pref
 with the honorific 様. When the text does not fit, the font shrinks down to a legible minimum; past that the
 last address line is cut with "…" — nothing is ever drawn outside its label.
 
-Pages are compressed as soon as they are finished (``compress_finished_page``), so a long run keeps only
-compressed pages and never the applicants themselves in memory.
+Memory stays the same for any number of labels: the pages are drawn PAGES_PER_PART at a time, each part its
+own small PDF appended to the output as soon as it is done (``campaign.pdf.ChunkedCanvas``), and within a
+part each page is compressed as soon as it is finished (``compress_finished_page``).
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFStream
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from campaign.pdf import JAPANESE_FONT, new_canvas
+from campaign.pdf import JAPANESE_FONT, ChunkedCanvas
 
 HONORIFIC = "様"
 MIN_FONT = 6.0
+PAGES_PER_PART = 40  # 480 or 960 labels
 
 
 @dataclass(frozen=True)
@@ -186,15 +188,13 @@ def draw_label(canvas, sheet: Sheet, index: int, data: LabelData) -> None:
 
 
 def write_labels(out: IO[bytes], items: Iterable[LabelData], *, sheet: Sheet, total: int = 0, progress=None,
-                 title: str = "Labels", outlines: bool = False) -> int:
+                 title: str = "Labels", outlines: bool = False, pages_per_part: int = PAGES_PER_PART) -> int:
     """Draw one label per item, ``sheet.per_page`` to a page; returns the number of labels."""
-    canvas = new_canvas(out, title=title)
+    document = ChunkedCanvas(out, title=title)
     count = 0
     for data in items:
         slot = count % sheet.per_page
-        if count and slot == 0:
-            canvas.showPage()
-            compress_finished_page(canvas)
+        canvas = document.canvas
         if outlines:
             x0, y0, x1, y1 = sheet.cell(slot)
             canvas.setLineWidth(0.2)
@@ -202,11 +202,17 @@ def write_labels(out: IO[bytes], items: Iterable[LabelData], *, sheet: Sheet, to
             canvas.rect(x0, y0, x1 - x0, y1 - y0, stroke=1, fill=0)
         draw_label(canvas, sheet, slot, data)
         count += 1
+        if slot == sheet.per_page - 1:
+            canvas.showPage()
+            compress_finished_page(canvas)
+            if (count // sheet.per_page) % pages_per_part == 0:
+                document.end_part()
         if progress and total and count % 500 == 0:
             progress(min(99, count * 100 // total), "")
     if not count:
-        canvas.drawString(20 * mm, A4[1] - 30 * mm, "-")
-    canvas.showPage()
-    compress_finished_page(canvas)
-    canvas.save()
+        document.canvas.drawString(20 * mm, A4[1] - 30 * mm, "-")
+    if not count or count % sheet.per_page:
+        document.canvas.showPage()
+        compress_finished_page(document.canvas)
+    document.close()
     return count

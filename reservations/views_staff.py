@@ -24,10 +24,12 @@ from campaign.decorators import staff_view
 from campaign.forms import ExportFormatForm
 from campaign.jobs import job_start
 from campaign.roles import has_capability
-from reservations import forms, selectors, services
+from reservations import forms, selectors, services, services_applicants
 from reservations.errors import ReservationError
 from reservations.fields import FieldErrors
+from reservations.linkcodes import format_code
 from reservations.models import (
+    Applicant,
     ClosedDay,
     Counter,
     ExcludedTime,
@@ -193,21 +195,39 @@ def change(request, campaign, pk: int):
         "r": r, "form": form, "slots": _slot_choices(campaign, r.slot.counter_id, None, r.slot_id)})
 
 
+def _proxy_applicant(campaign, code_form) -> Applicant | None:
+    """The applicant whose link code staff entered, or None (no code, or an error put on the form). A code
+    already used is refused by the booking itself (``on_reservation_booked``), so that a double click on
+    "Book" still finds its first booking."""
+    code = code_form.cleaned_data.get("link_code") if code_form.is_valid() else ""
+    if not code:
+        return None
+    applicant = services_applicants.applicant_for_code(campaign_id=campaign.pk, code=code)
+    if applicant is None:
+        code_form.add_error("link_code", _("No applicant of this campaign has this link code. Please check it "
+                                           "with the resident."))
+    return applicant
+
+
 @staff_view("reservations.manage")
 @campaign_required
 def proxy_book(request, campaign):
-    """Proxy booking (代理予約): pick a counter and day, then a slot, the fields and the resident ID."""
+    """Proxy booking (代理予約): pick a counter and day, then a slot, the fields, the resident ID and the link
+    code of the resident's letter if they have one (the booking is then the applicant's, as on the web)."""
     pick = forms.ProxyPickForm(request.GET or None, campaign=campaign)
     slots = _slot_choices(campaign, pick.cleaned_data["counter"].pk, pick.cleaned_data["day"]) \
         if pick.is_bound and pick.is_valid() else []
     ctx = selectors.booking_context(campaign.pk)
     form = forms.AnswersForm(request.POST or None, config=ctx.fields, audience="staff")
-    if request.method == "POST" and form.is_valid():
+    code_form = forms.ProxyLinkCodeForm(request.POST or None, prefix="applicant")
+    answers_valid = form.is_valid()  # both forms checked, so that all their errors show at once
+    if request.method == "POST" and code_form.is_valid() and answers_valid:
         slot_value = request.POST.get("slot", "")
         resident_number = request.POST.get("resident_number", "").strip()[:30]
+        applicant = _proxy_applicant(campaign, code_form)
         if not slot_value.isdigit():
             form.add_error(None, _("Choose a time slot."))
-        else:
+        elif not code_form.errors:
             from reservations.models import Resident
 
             resident = Resident.objects.filter(resident_number=resident_number).first() if resident_number else None
@@ -215,24 +235,33 @@ def proxy_book(request, campaign):
                 result = services.reservation_book(
                     slot_id=int(slot_value), campaign_id=campaign.pk, answers=form.raw_answers(),
                     channel=Reservation.Channel.STAFF, actor=request.user, resident=resident,
-                    resident_number=resident_number, request=request,
+                    resident_number=resident_number, request=request, applicant=applicant,
                     idempotency_key=f"staff:{request.POST.get('token', '')}" if request.POST.get("token") else "")
             except FieldErrors as exc:
                 for name, msgs in exc.errors.items():
                     form.add_error(name if name in form.fields else None, " ".join(msgs))
             except ReservationError as exc:
-                form.add_error(None, str(exc))
+                if exc.code == "link_used":
+                    applicant.refresh_from_db(fields=["reservation"])
+                    code_form.add_error("link_code", _(
+                        "This link code has already been used for reservation %(n)s. Change that reservation "
+                        "instead.") % {"n": applicant.reservation_id or "—"})
+                else:
+                    form.add_error(None, str(exc))
             else:
                 if result.access_key:
                     messages.success(request, _("Booked: reservation %(n)s. Access key for the resident: %(key)s")
                                      % {"n": result.number, "key": result.access_key})
                 else:
                     messages.success(request, _("Booked: reservation %(n)s.") % {"n": result.number})
+                if applicant is not None:
+                    messages.success(request, _("The booking is tied to the link code %(code)s and the applicant "
+                                                "is recorded as reserved.") % {"code": format_code(applicant.link_code)})
                 return redirect("reservations:detail", pk=result.reservation_id)
     import secrets
 
     return _render(request, "reservations/staff/proxy_book.html", {
-        "pick": pick, "slots": slots, "form": form, "token": secrets.token_urlsafe(16),
+        "pick": pick, "slots": slots, "form": form, "code_form": code_form, "token": secrets.token_urlsafe(16),
         "resident_number": request.POST.get("resident_number", "")})
 
 

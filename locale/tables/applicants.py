@@ -180,6 +180,17 @@ JA = {
     "Received a notice letter? Enter your link code": "案内通知が届いた方は、リンクコードを入力してください",
     "Some of these books were never printed: %(books)s. Nothing was changed.":
         "印刷されていない冊番号があります：%(books)s。何も変更していません。",
+    # Proxy booking with the link code of the resident's letter.
+    "From the resident's notice letter, with or without hyphens. Ties the booking to the applicant and records them as reserved.":
+        "住民の方に届いた通知に記載のリンクコード（ハイフンはあってもなくてもかまいません）。予約をその対象者に結び付け、「予約済み」を記録します。",
+    "This link code is not valid: a character is wrong or missing. Please ask the resident to read it again from the letter.":
+        "リンクコードが正しくありません。文字の誤りか不足があります。通知を見ながら、もう一度読み上げてもらってください。",
+    "No applicant of this campaign has this link code. Please check it with the resident.":
+        "このリンクコードの対象者はこの事業に登録されていません。住民の方に確認してください。",
+    "This link code has already been used for reservation %(n)s. Change that reservation instead.":
+        "このリンクコードはすでに予約 %(n)s に使われています。その予約を変更してください。",
+    "The booking is tied to the link code %(code)s and the applicant is recorded as reserved.":
+        "予約をリンクコード %(code)s の対象者に結び付け、「予約済み」を記録しました。",
 }
 
 PLURAL = {

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from campaign import roles
 from campaign.models import AuditEvent, Job
+from reservations import services
 from reservations import services_applicants as applicants
-from reservations.linkcodes import format_code
+from reservations.linkcodes import ALPHABET, format_code, new_code
 from reservations.models import Applicant, CounterSale, ProgressEvent, Reservation
 from reservations.selectors_applicants import current_status
 from tests.conftest import make_staff
@@ -227,6 +228,83 @@ def test_a_link_code_lookup_is_rate_limited(world, client, settings):
         client.post("/reserve/code/", {"code": "AAAA-BBBB-CCCC-DDDD-E"})
     response = client.post("/reserve/code/", {"code": "AAAA-BBBB-CCCC-DDDD-E"})
     assert response.status_code == 429 and int(response["Retry-After"]) > 0
+
+
+# --- proxy booking with the link code read out on the phone ------------------------------------------------
+
+def _proxy_book(client, world, slot, code: str, token: str):
+    return client.post(f"/staff/reservations/book/?counter={world['main'].pk}&day={slot.day}",
+                       {"name": "鳥取 花子", "phone": "0857-00-1234", "slot": slot.pk, "token": token,
+                        "applicant-link_code": code})
+
+
+def _nothing_booked(slot, applicant) -> None:
+    slot.refresh_from_db()
+    applicant.refresh_from_db()
+    assert Reservation.objects.count() == 0 and slot.booked == 0
+    assert applicant.reservation_id is None
+    assert not ProgressEvent.objects.filter(applicant=applicant, status__code="reserved").exists()
+    assert not AuditEvent.objects.filter(action="reservation.book").exists()
+
+
+def test_staff_book_with_the_link_code_and_the_applicant_is_reserved_once(world, staff_client, counter_user):
+    a = make_applicant(world["campaign"], counter_user)
+    applicants.progress_append(applicant=a, status="notice_sent", actor=counter_user)
+    slot = make_slot(world["main"])
+    client = staff_client(counter_user)
+    form = client.get("/staff/reservations/book/", {"counter": world["main"].pk, "day": slot.day.isoformat()})
+    assert 'name="applicant-link_code"' in form.content.decode()
+    # Read out on the phone: no hyphens, lower case, a full-width space.
+    response = _proxy_book(client, world, slot, a.link_code[:8].lower() + "\u3000" + a.link_code[8:], "t1")
+    assert response.status_code == 302
+    r = Reservation.objects.get()
+    a.refresh_from_db()
+    assert a.reservation_id == r.pk and r.channel == "staff" and r.booked_by == counter_user
+    assert current_status(a).code == "reserved"
+    assert list(ProgressEvent.objects.filter(applicant=a, status__code="reserved").values_list(
+        "kind", "actor", "reservation_id_ref")) == [("set", counter_user.pk, r.pk)]
+    page = client.get(response["Location"]).content.decode()
+    assert format_code(a.link_code) in page and "予約済み" in page
+    # The same form sent again (a double click) is the same booking, not a second "reserved".
+    assert _proxy_book(client, world, slot, a.link_code, "t1").status_code == 302
+    assert Reservation.objects.count() == 1
+    assert ProgressEvent.objects.filter(applicant=a, status__code="reserved").count() == 1
+
+
+@pytest.mark.parametrize("kind", ["check_character", "unknown", "too_short"])
+def test_a_wrong_link_code_is_refused_and_nothing_is_saved(world, staff_client, counter_user, kind):
+    a = make_applicant(world["campaign"], counter_user)
+    slot = make_slot(world["main"])
+    last = a.link_code[-1]
+    typed = {"check_character": a.link_code[:-1] + next(ch for ch in ALPHABET if ch != last),
+             "unknown": format_code(new_code()), "too_short": a.link_code[:-1]}[kind]
+    response = _proxy_book(staff_client(counter_user), world, slot, typed, f"t-{kind}")
+    assert response.status_code == 200
+    page = response.content.decode()
+    if kind == "unknown":
+        assert "このリンクコードの対象者はこの事業に登録されていません" in page
+    else:
+        assert "リンクコードが正しくありません" in page
+    assert f'value="{typed}"' in page  # kept in the field to be corrected
+    _nothing_booked(slot, a)
+
+
+def test_a_link_code_already_booked_cannot_book_again(world, staff_client, counter_user):
+    a = make_applicant(world["campaign"], counter_user)
+    slot = make_slot(world["main"])
+    first = services.reservation_book(slot_id=slot.pk, answers={"name": "鳥取 花子"}, channel="web", applicant=a.pk)
+    other = make_slot(world["station"])
+    client = staff_client(counter_user)
+    response = client.post(f"/staff/reservations/book/?counter={world['station'].pk}&day={other.day}",
+                           {"name": "鳥取 花子", "slot": other.pk, "token": "t2",
+                            "applicant-link_code": format_code(a.link_code)})
+    assert response.status_code == 200
+    assert f"このリンクコードはすでに予約 {first.reservation_id} に使われています" in response.content.decode()
+    other.refresh_from_db()
+    a.refresh_from_db()
+    assert Reservation.objects.count() == 1 and other.booked == 0 and a.reservation_id == first.reservation_id
+    assert ProgressEvent.objects.filter(applicant=a, status__code="reserved").count() == 1
+    assert not AuditEvent.objects.filter(action="reservation.book").exists()  # the staff booking rolled back
 
 
 def test_the_purge_task_blanks_due_applicants(world):

@@ -5,6 +5,7 @@ the letter's merge fields, link code and QR code, and the print jobs with their 
 from __future__ import annotations
 
 import io
+import tracemalloc
 from datetime import date
 
 import pytest
@@ -16,6 +17,7 @@ from campaign.models import AuditEvent, Job
 from reservations import labels, letters
 from reservations import services_applicants as applicants
 from reservations.linkcodes import format_code, new_code
+from tests.campaign.pdf_checks import assert_valid_pdf, pdftotext
 from tests.reservations.applicant_helpers import applicant_settings, make_applicant
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +137,77 @@ def test_the_print_jobs_make_the_pdfs_and_log_who_printed(resv, alice, settings,
     assert len(PdfReader(job.result_file.open("rb")).pages) == 5
     logged = AuditEvent.objects.filter(action__in=["applicant.print_labels", "applicant.print_letters"])
     assert sorted(e.data.get("labels", e.data.get("letters")) for e in logged) == [5, 13]
+
+
+def _letter_items(n: int) -> list[letters.LetterData]:
+    return [letters.LetterData(f"68000{i % 100:02d}", f"鳥取県鳥取市東町{i + 1}-220", f"宛名 {i:03d}", new_code())
+            for i in range(n)]
+
+
+def _setup() -> letters.LetterSetup:
+    return letters.LetterSetup(title=letters.DEFAULT_TITLE, body=letters.DEFAULT_BODY, counters=[("本庁舎窓口", "")],
+                               deadline=date(2026, 12, 25), sender="鳥取県 食事券事務局", issued_on=date(2026, 11, 1))
+
+
+def test_letters_drawn_in_parts_make_one_valid_pdf_with_every_letter_in_order(tmp_path):
+    items = _letter_items(7)
+    path = tmp_path / "letters.pdf"
+    with path.open("wb") as out:
+        assert letters.write_letters(out, items, _setup(), letters_per_part=3) == 7
+    data = path.read_bytes()
+    reader = assert_valid_pdf(data, pages=7)
+    for number in (0, 3, 6):  # first letter of each of the three parts
+        text = reader.pages[number].extract_text()
+        assert f"宛名 {number:03d}" in text and format_code(items[number].link_code) in text
+    assert "宛名 000" in pdftotext(data, 1) and format_code(items[0].link_code) in pdftotext(data, 1)
+    assert "宛名 006" in pdftotext(data, 7) and "宛名 005" not in pdftotext(data, 7)
+    assert data.count(b"/FontFile2") == 1  # the font is embedded once, not once per part
+
+
+def test_labels_drawn_in_parts_stay_on_their_sheets():
+    out = io.BytesIO()
+    assert labels.write_labels(out, _items(61), sheet=labels.SHEETS["12"], pages_per_part=2) == 61
+    reader = assert_valid_pdf(out.getvalue(), pages=6)
+    for index in (0, 23, 24, 47, 48, 60):
+        assert f"宛名{index:02d} 花子" in reader.pages[index // 12].extract_text()
+    assert "宛名11 花子" not in reader.pages[1].extract_text()
+
+
+class _NullOutput(io.RawIOBase):
+    """Where the job writes a file, a sink that keeps nothing: a BytesIO would count the PDF itself."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        return len(data)
+
+
+def _memory(n: int, letters_per_part: int) -> tuple[int, int]:
+    """Peak Python allocations while writing ``n`` letters, and the most memory held between two letters
+    (the peak also has reportlab's font subsetting at each part's save: several MB, the same for any part)."""
+    items = _letter_items(n)
+    held = [0]
+
+    def pulled():
+        for item in items:
+            held[0] = max(held[0], tracemalloc.get_traced_memory()[0])
+            yield item
+
+    tracemalloc.start()
+    try:
+        letters.write_letters(_NullOutput(), pulled(), _setup(), letters_per_part=letters_per_part)
+        return tracemalloc.get_traced_memory()[1], held[0]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_does_not_grow_with_the_number_of_letters():
+    part = 40
+    letters.write_letters(io.BytesIO(), _letter_items(3), _setup())  # one-time loading (font, URLs) first
+    (peak_one, held_one), (peak_three, held_three) = _memory(part, part), _memory(3 * part, part)
+    assert peak_three < peak_one * 1.25, (peak_one, peak_three)
+    assert held_three < held_one * 1.5, (held_one, held_three)
+    # One canvas for everything (a part as large as the run) holds every page: the check bites.
+    _peak, held_one_canvas = _memory(3 * part, 10**6)
+    assert held_one_canvas > held_one * 2, (held_one, held_one_canvas)
