@@ -48,6 +48,8 @@ staff_patterns = [
 ]
 
 urlpatterns = [
+    # First: the booking API is the busiest path of a booking rush, and Django tries the patterns in order.
+    path("api/v1/reservations/", include(("reservations.urls_api", "reservations_api"))),
     path("", public.home, name="home"),
     path("healthz", public.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -64,7 +66,6 @@ urlpatterns = [
     path("banks/", include(("settlement.urls_banks", "banks"))),
     path("", include(("settlement.urls_public", "public"))),
     path("admin/", admin.site.urls),
-    path("api/v1/reservations/", include(("reservations.urls_api", "reservations_api"))),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

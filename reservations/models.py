@@ -215,8 +215,12 @@ class Reservation(models.Model):
         API = "api", _("API")
         STAFF = "staff", _("Staff (proxy)")
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+", verbose_name=_("campaign"))
-    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("slot"))
+    # No single-column indexes on these two: resv_kana leads with the campaign and resv_slot_status with the slot,
+    # and every index is written by every booking of a rush.
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+", verbose_name=_("campaign"),
+                                 db_index=False)
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("slot"),
+                             db_index=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.BOOKED)
     channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices, default=Channel.WEB)
     resident = models.ForeignKey(Resident, on_delete=models.SET_NULL, null=True, blank=True,
@@ -251,7 +255,8 @@ class Reservation(models.Model):
         verbose_name_plural = _("reservations")
         ordering = ["-id"]
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "resident"], condition=Q(status="booked"),
+            # (Bookings without an account have no resident: left out of the index, they never conflict anyway.)
+            models.UniqueConstraint(fields=["campaign", "resident"], condition=Q(status="booked", resident__isnull=False),
                                     name="resv_one_active_per_resident"),
             models.UniqueConstraint(fields=["campaign", "resident_number"],
                                     condition=Q(status="booked") & ~Q(resident_number=""),

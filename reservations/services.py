@@ -97,7 +97,8 @@ def reservation_book(*, slot_id: int, answers: dict, channel: str, actor=None, r
         resident_id=resident.pk if resident else None, resident_number=resident_number,
         idempotency_key=idempotency_key[:100], ip=client_ip(request),
         booked_by_id=actor.pk if staff else None, with_access_key=resident is None and not resident_number,
-        on_booked=on_booked,
+        # A plain public booking has nothing to commit with it: the booking is then one statement on its own.
+        on_booked=on_booked if (staff or applicant is not None) else None,
     )
     if not done.replay and basic.get("email"):
         _mail_on_commit(done.reservation_id, done.access_key)

@@ -100,3 +100,35 @@ def test_a_double_submit_on_two_connections_books_once(resv):
     slot.refresh_from_db()
     assert slot.booked == 1
     assert Reservation.objects.filter(slot=slot).count() == 1
+
+
+# -- the single-statement path: a public booking outside any transaction is one statement that commits itself --
+
+@pytest.mark.parametrize("case", ["full", "closed", "past", "duplicate"])
+def test_a_refused_booking_outside_a_transaction_writes_nothing(resv, case):
+    assert not connection.in_atomic_block  # what the API and the web form run in: the one-statement path
+    slot = make_slot(resv["main"], capacity=1, days=-1 if case == "past" else 2, booked=1 if case == "full" else 0)
+    if case == "closed":
+        Slot.objects.filter(pk=slot.pk).update(is_open=False)
+    resident_number = ""
+    if case == "duplicate":
+        first = make_slot(resv["station"])
+        services.reservation_book(slot_id=first.pk, answers=ANSWERS, channel="api", resident_number="R-9")
+        resident_number = "R-9"
+    before = Reservation.objects.count()
+    with pytest.raises(ReservationError) as refused:
+        services.reservation_book(slot_id=slot.pk, answers=ANSWERS, channel="api", resident_number=resident_number,
+                                  idempotency_key=f"refused-{case}")
+    assert refused.value.code == case
+    slot.refresh_from_db()
+    assert slot.booked == (1 if case == "full" else 0)  # a seat taken by the failed statement is not counted
+    assert Reservation.objects.count() == before
+
+
+def test_a_booking_outside_a_transaction_commits_with_its_seat_and_replays_with_its_key(resv):
+    slot = make_slot(resv["main"], capacity=3)
+    first = services.reservation_book(slot_id=slot.pk, answers=ANSWERS, channel="api", idempotency_key="once")
+    again = services.reservation_book(slot_id=slot.pk, answers=ANSWERS, channel="api", idempotency_key="once")
+    assert (again.reservation_id, again.access_key, again.replay) == (first.reservation_id, first.access_key, True)
+    slot.refresh_from_db()
+    assert slot.booked == 1 and Reservation.objects.filter(slot=slot).count() == 1

@@ -248,9 +248,10 @@ class Command(BaseCommand):
         async def go():
             await asyncio.gather(*[client() for _ in range(self.opts["clients"])])
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         asyncio.run(go())
         rush.elapsed = time.perf_counter() - started
+        rush.client_cpu = time.process_time() - cpu
         rush.slot_ids = slot_ids
         return rush
 
@@ -272,9 +273,10 @@ class Command(BaseCommand):
                 tasks.append(asyncio.create_task(self._one(port, path, rush, slot, body, headers)))
             await asyncio.gather(*tasks)
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         asyncio.run(go())
         rush.elapsed = time.perf_counter() - started
+        rush.client_cpu = time.process_time() - cpu
         rush.slot_ids = slot_ids
         return rush
 
@@ -304,14 +306,16 @@ class Command(BaseCommand):
     def _report(self, results: dict, checks: dict) -> None:
         out = self.stdout.write
         out("")
-        out(f"{'run':<28}{'bookings':>9}{'seconds':>9}{'book/s':>9}{'p50 ms':>9}{'p99 ms':>9}  other answers")
+        out(f"{'run':<28}{'bookings':>9}{'seconds':>9}{'book/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'load CPU':>9}"
+            "  other answers")
         labels = {"bare": "bare endpoint (floor)", "api": f"API, {self.opts['clients']} clients",
                   "steady": f"API, steady {self.opts['rate']}/s offered"}
         for name, rush in results.items():
             rate = len(rush.successes) / rush.elapsed if rush.elapsed else 0
             rush.rate = rate
             out(f"{labels[name]:<28}{len(rush.successes):>9}{rush.elapsed:>9.2f}{rate:>9.0f}"
-                f"{_pct(rush.latencies, 50) * 1000:>9.1f}{_pct(rush.latencies, 99) * 1000:>9.1f}  {rush.other}")
+                f"{_pct(rush.latencies, 50) * 1000:>9.1f}{_pct(rush.latencies, 99) * 1000:>9.1f}"
+                f"{rush.client_cpu / rush.elapsed:>9.0%}  {rush.other}")
         out("")
         for name, c in checks.items():
             out(f"check {labels[name]:<28} seats {c['capacity']}, booked {c['booked']}, rows {c['rows']}: "
@@ -321,4 +325,5 @@ class Command(BaseCommand):
         out(f"API throughput as a share of the bare endpoint: {share:.0%}")
         out(f"targets: >= 400 bookings/s with {self.opts['clients']} clients, >= 50% of the floor, p99 <= 1 s; "
             f"steady {self.opts['rate']}/s p99 <= 300 ms; overbooked 0, lost 0")
-        out(f"(measured {date.today().isoformat()}, {os.cpu_count()} CPUs shared by server, database and load)")
+        out(f"(measured {date.today().isoformat()}, {os.cpu_count()} CPUs shared by server, database and load; "
+            "'load CPU' is the load generator's own share of one CPU during the run)")
