@@ -45,10 +45,11 @@ MAX_BYTES = 64 * 1024 * 1024
 MAX_LINES = 2_000_000
 # Codes per classify-and-record statement: large enough that each sorts and probes a good share of the file
 # in index order, small enough that reading the next batch in Python overlaps the statement (see _Recorder).
-# The first batch is smaller, so that the database starts early. (Measured on a million codes: batches of
-# 100,000 took 12.8 s, of 250,000 9.3 s, one batch 13.5 s.)
-FIRST_BATCH_CODES = 50_000
-BATCH_CODES = 250_000
+# The first batch is smaller, so that the database starts early. (bench_intake, a million shuffled codes
+# against ten million redemptions: batches of 150,000 took 8.2 s, of 250,000 8.4 s, of 400,000 7.9–8.8 s,
+# of 450,000 7.9 s; one single batch took 13.5 s with the statement of the time.)
+FIRST_BATCH_CODES = 60_000
+BATCH_CODES = 400_000
 _COLUMN_SPLIT = re.compile(r"[,\t]")
 
 
@@ -159,9 +160,10 @@ class _Scan:
     The hot path is a line of exactly 21 ASCII digits (what scanners send): one Damm check, one keyed check
     code through ``check_code_matcher`` and one formatted row, with no per-code objects. Every other line
     (spaces, hyphens, full-width digits, extra columns, letters) goes through ``_parse_line``, the same
-    reading a typed code gets; codes of other campaigns go through ``vouchers.serials`` in full. The rows
-    stream into COPY in chunks while the server stores the previous chunk, so Python and PostgreSQL work at
-    the same time, and a million lines never sit in memory as row tuples.
+    reading a typed code gets; codes of other campaigns go through ``vouchers.serials`` in full. Each row is
+    one line of COPY text that starts with the code's book and ticket digits (the batch's sort key); the rows
+    come in lists of ``CHUNK_ROWS``, gathered into batches by ``_verify`` and recorded by ``_Recorder`` while
+    the next batch is read, so Python and PostgreSQL work at the same time.
     """
 
     CHUNK_ROWS = 20_000
@@ -190,7 +192,7 @@ class _Scan:
             return "malformed"
         return "bad_check"  # the Damm digit is right but the keyed check code is not: forged (or badly mistyped)
 
-    def rows(self, lines: Iterable[str]) -> Iterator[str]:
+    def rows(self, lines: Iterable[str]) -> Iterator[list[str]]:
         started = time.perf_counter()
         fast_prefix, matches, damm_ok = self.fast_prefix, self.matches, damm_valid_code
         valid_only = self.valid_class == "valid"
@@ -228,17 +230,18 @@ class _Scan:
                 if cls == "valid":
                     cls = "dup" if digits in seen else "valid"
                     seen.add(digits)
-            append(f"{line_no}\t{digits}\t{cls}\t{extra}\n")
+            append(f"{digits[3:12]}\t{line_no}\t{digits}\t{cls}\t{extra}\n")
             if len(buffer) >= self.CHUNK_ROWS:
                 self.codes = codes
                 self.python_seconds += time.perf_counter() - started
-                yield "".join(buffer)
+                yield buffer
                 started = time.perf_counter()
-                buffer.clear()
+                buffer = []
+                append = buffer.append
         self.codes = codes
         self.python_seconds += time.perf_counter() - started
         if buffer:
-            yield "".join(buffer)
+            yield buffer
 
 
 def _check_envelope(envelope: Envelope, *, hold_suspended: bool = False) -> None:
@@ -258,9 +261,10 @@ def _check_envelope(envelope: Envelope, *, hold_suspended: bool = False) -> None
 # as Python can judge it: 'valid' (the keyed check code matches, the campaign is this envelope's), 'dup' (the
 # same, but the code was already seen earlier in this reading), or its final class ('bad_check', 'malformed',
 # 'other_campaign', 'outside_usage_period'). The statement sorts the batch by book and ticket, looks the valid
-# ones' books up (never issued? sold?) and probes the redemptions' unique index for an earlier redemption (in
-# index order, so neighbouring probes share pages), then inserts the payable tickets in that same order and
-# writes an outcome row for every other line, a repeat with the id of its first redemption.
+# ones' books up (never issued? sold? any ticket redeemed before?) and, for the books that have earlier
+# redemptions, probes the redemptions' unique index for each ticket (in index order, so neighbouring probes
+# share pages), then inserts the payable tickets in that same order and writes an outcome row for every other
+# line, a repeat with the id of its first redemption.
 #
 # Why a plain INSERT after a probe rather than INSERT … ON CONFLICT DO NOTHING: measured on a million codes
 # against ten million redemptions, the speculative insertion ON CONFLICT needs (a pre-check, a token, a second
@@ -273,14 +277,26 @@ _CLASSIFY_AND_RECORD = """
 WITH staged AS MATERIALIZED (
     SELECT line_no, code, cls AS given, extra, substr(code, 3, 1)::int AS denom,
            substr(code, 4, 7)::int AS book, substr(code, 11, 2)::int AS ticket
-    FROM intake_staging ORDER BY 6, 7
+    FROM intake_staging  -- already in book and ticket order (see _Recorder.record)
 ),
--- Each distinct book once (an index probe each), not each code against every book of the campaign.
-books AS (
-    SELECT b.number, b.state, d.id AS denomination_id, d.code AS denom, d.face_value, d.tickets_per_book
+-- Each distinct book once (an index probe each), not each code against every book of the campaign; and whether
+-- any of its tickets was redeemed before this reading: a book's tickets often arrive together, and for a book
+-- without an earlier redemption no ticket needs its own probe. (What an earlier batch of this same reading
+-- recorded does not count: a code read twice in one file is a duplicate already, see _Scan. So the answer for
+-- a book is taken once, in the first batch that has it, and remembered in intake_books.)
+books AS MATERIALIZED (
+    SELECT b.number, b.state, d.id AS denomination_id, d.code AS denom, d.face_value, d.tickets_per_book,
+           coalesce(k.had_redemptions,
+                    EXISTS (SELECT 1 FROM settlement_redemption r
+                            WHERE r.campaign_id = %(campaign)s AND r.book = b.number)) AS has_redemptions,
+           k.book IS NULL AS first_seen
     FROM (SELECT DISTINCT book FROM staged WHERE given IN ('valid', 'dup')) x
     JOIN vouchers_book b ON b.campaign_id = %(campaign)s AND b.number = x.book
     JOIN campaign_denomination d ON d.id = b.denomination_id
+    LEFT JOIN intake_books k ON k.book = x.book
+),
+remembered AS (
+    INSERT INTO intake_books (book, had_redemptions) SELECT number, has_redemptions FROM books WHERE first_seen
 ),
 judged AS MATERIALIZED (
     SELECT s.line_no, s.code, s.extra, s.book, s.ticket, b.denomination_id, b.face_value, r.id AS first_id,
@@ -297,8 +313,8 @@ judged AS MATERIALIZED (
     LEFT JOIN books b ON s.given IN ('valid', 'dup') AND b.number = s.book
     -- LIMIT 1 keeps this a probe per code: flattened into a join, the planner hashes all the redemptions.
     LEFT JOIN LATERAL (SELECT r.id FROM settlement_redemption r
-                       WHERE s.given = 'valid' AND r.campaign_id = %(campaign)s AND r.book = s.book
-                         AND r.ticket = s.ticket LIMIT 1) r ON true
+                       WHERE s.given = 'valid' AND b.has_redemptions AND r.campaign_id = %(campaign)s
+                         AND r.book = s.book AND r.ticket = s.ticket LIMIT 1) r ON true
 ),
 inserted AS (
     INSERT INTO settlement_redemption
@@ -400,19 +416,27 @@ class _Recorder:
         self.skip_ri = skip_ri
         self.counts: Counter = Counter()
         self.amount = 0
-        self.copy_seconds = self.statement_seconds = self.wait_seconds = 0.0
+        self.copy_seconds = self.statement_seconds = self.wait_seconds = self.sort_seconds = 0.0
         self.batches = 0
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake")
         self._running: Future | None = None
 
-    def record(self, rows: list[str]) -> None:
+    def record(self, chunks: list[list[str]]) -> None:
+        # Rows in book and ticket order (each row starts with those digits), sorted here while the database
+        # still works on the previous batch: the statement then probes and inserts in index order without a
+        # sort of its own. (Order is for speed only; no result depends on it.)
+        started = time.perf_counter()
+        rows = [row for chunk in chunks for row in chunk]
+        rows.sort()
+        text = "".join(rows)
+        del rows
+        self.sort_seconds += time.perf_counter() - started
         self.wait()
         started = time.perf_counter()
         if self.batches:
             self.cursor.execute("TRUNCATE intake_staging")
-        with self.cursor.copy("COPY intake_staging (line_no, code, cls, extra) FROM STDIN") as copy:
-            for chunk in rows:
-                copy.write(chunk)
+        with self.cursor.copy("COPY intake_staging (sort_key, line_no, code, cls, extra) FROM STDIN") as copy:
+            copy.write(text)
         self.copy_seconds += time.perf_counter() - started
         self.batches += 1
         self._running = self._pool.submit(self._classify)
@@ -464,7 +488,11 @@ def _verify(*, actor, envelope, source, digest, file_name, lines, accept_good_li
         # outer transaction (a test, a batch) is still open. No index: every statement reads it whole.
         started = time.perf_counter()
         cursor.execute("DROP TABLE IF EXISTS intake_staging")
-        cursor.execute("CREATE TEMPORARY TABLE intake_staging (line_no int, code text, cls text, extra text) "
+        cursor.execute("CREATE TEMPORARY TABLE intake_staging (sort_key text, line_no int, code text, cls text, "
+                       "extra text) "
+                       "ON COMMIT DROP")
+        cursor.execute("DROP TABLE IF EXISTS intake_books")
+        cursor.execute("CREATE TEMPORARY TABLE intake_books (book int PRIMARY KEY, had_redemptions bool NOT NULL) "
                        "ON COMMIT DROP")
         read = SerialRead.objects.create(envelope=envelope, source=source, file_name=file_name[:200], sha256=digest,
                                          read_by=actor)
@@ -479,7 +507,7 @@ def _verify(*, actor, envelope, source, digest, file_name, lines, accept_good_li
         if skip_ri:
             cursor.execute(_LOCK_REFERENCED, params)
         recorder = _Recorder(cursor.cursor, params=params, skip_ri=skip_ri)
-        batch: list[str] = []
+        batch: list[list[str]] = []
         batch_codes, batch_size = 0, min(FIRST_BATCH_CODES, BATCH_CODES)
         try:
             for chunk in scan.rows(lines):
@@ -506,6 +534,7 @@ def _verify(*, actor, envelope, source, digest, file_name, lines, accept_good_li
             recorder.close()
         timings["parse, check codes, COPY, classify, record"] = time.perf_counter() - started
         timings["  Python reading lines"] = scan.python_seconds
+        timings["  Python sorting batches"] = recorder.sort_seconds
         timings["  COPY"] = recorder.copy_seconds
         timings["  statements" + (" (RI triggers off)" if skip_ri else "")] = recorder.statement_seconds
         timings["  waiting for the statements"] = recorder.wait_seconds

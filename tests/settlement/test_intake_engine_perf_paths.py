@@ -124,10 +124,11 @@ def _reference(lines, *, prefix, keys, outside):
 def _fast(lines, *, prefix, keys, outside):
     campaign = Campaign(serial_prefix=prefix)
     scan = _Scan(campaign=campaign, keys=keys, valid_class="outside_usage_period" if outside else "valid")
-    text = "".join(scan.rows(lines))
+    text = "".join(row for chunk in scan.rows(lines) for row in chunk)
     rows = []
     for row in text.splitlines():
-        line_no, digits, cls, extra = row.split("\t", 3)
+        sort_key, line_no, digits, cls, extra = row.split("\t", 4)
+        assert sort_key == digits[3:12]  # book and ticket: the batches are sorted on it
         rows.append((int(line_no), digits, cls, extra))
     assert scan.codes == len(rows)
     return rows, scan.errors
