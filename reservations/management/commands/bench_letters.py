@@ -25,7 +25,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -121,8 +121,13 @@ class Command(BaseCommand):
 
     def _run(self, n: int, *, baseline: bool) -> None:
         today = timezone.localdate()
+        # Any prefix no other campaign holds (another benchmark's campaign may be kept between its runs).
+        used = set(Campaign.objects.values_list("serial_prefix", flat=True))
+        prefix = next((p for p in range(99, 9, -1) if p not in used), None)
+        if prefix is None:
+            raise CommandError("No free serial prefix for the benchmark campaign.")
         campaign = Campaign.objects.create(
-            code="BENCHLTR", name="bench letters", prefecture="31", serial_prefix=99, sales_start=today,
+            code="BENCHLTR", name="bench letters", prefecture="31", serial_prefix=prefix, sales_start=today,
             sales_end=today, usage_start=today, usage_end=today, settlement_deadline=today)
         Counter.objects.create(campaign=campaign, name="本庁舎窓口", address="鳥取県鳥取市東町1-220")
         Counter.objects.create(campaign=campaign, name="駅前出張所", address="鳥取県鳥取市富安2-138")
