@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -83,7 +84,12 @@ def slot_campaign_id(slot_id: int) -> int | None:
     """The campaign of a slot (never changes, so it is remembered for the life of the process)."""
     found = _slot_campaigns.get(slot_id)
     if found is None:
-        found = Slot.objects.filter(pk=slot_id).values_list("campaign_id", flat=True).first()
+        # Raw: a booking rush misses once per slot and worker, and the ORM's query building costs more than
+        # the query.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT campaign_id FROM reservations_slot WHERE id = %s", [slot_id])
+            row = cursor.fetchone()
+        found = row[0] if row else None
         if found is not None:
             if len(_slot_campaigns) > 200_000:
                 _slot_campaigns.clear()

@@ -165,6 +165,16 @@ class Command(BaseCommand):
             Counter.objects.filter(campaign=campaign).delete()
             ReservationSettings.objects.filter(campaign=campaign).delete()
             campaign.delete()
+        self._vacuum()
+
+    def _vacuum(self) -> None:
+        """Each run deletes its thousands of reservations and slots; left as dead entries in the tables and their
+        indexes, they slowed the next run's bookings by a third (measured: 340–410 bookings/s after a few dozen
+        runs, 500–520 after a VACUUM FULL). A live campaign does not delete its reservations; a vacuum after
+        every run keeps the runs comparable. Untimed."""
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE) reservations_reservation")
+            cursor.execute("VACUUM (ANALYZE) reservations_slot")
 
     def _start_gunicorn(self, port: int, workers: int) -> subprocess.Popen:
         env = dict(os.environ)
