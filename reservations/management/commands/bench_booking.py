@@ -21,6 +21,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from datetime import date, datetime, timedelta
@@ -51,6 +52,24 @@ def _database_url() -> str:
     d = connection.settings_dict
     auth = quote(d["USER"] or "", safe="") + (":" + quote(d["PASSWORD"], safe="") if d.get("PASSWORD") else "")
     return f"postgres://{auth}@{d['HOST'] or '127.0.0.1'}:{d['PORT'] or 5432}/{quote(d['NAME'], safe='')}"
+
+
+def _run_async(make_coroutine) -> None:
+    """``asyncio.run`` in a thread of its own: the caller's thread may already run an event loop (a test
+    process where Playwright's sync API lives), and asyncio.run refuses to start inside one."""
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(make_coroutine())
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="bench-load")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -221,7 +240,7 @@ class Command(BaseCommand):
                                          json.dumps({"slot": slots[0], "fields": {}}).encode(), {})
                                    for _ in range(40)])
 
-        asyncio.run(go())
+        _run_async(go)
         Slot.objects.filter(pk__in=slots).delete()
 
     # --- load --------------------------------------------------------------------------------------------
@@ -268,7 +287,7 @@ class Command(BaseCommand):
             await asyncio.gather(*[client() for _ in range(self.opts["clients"])])
 
         started, cpu = time.perf_counter(), time.process_time()
-        asyncio.run(go())
+        _run_async(go)
         rush.elapsed = time.perf_counter() - started
         rush.client_cpu = time.process_time() - cpu
         rush.slot_ids = slot_ids
@@ -293,7 +312,7 @@ class Command(BaseCommand):
             await asyncio.gather(*tasks)
 
         started, cpu = time.perf_counter(), time.process_time()
-        asyncio.run(go())
+        _run_async(go)
         rush.elapsed = time.perf_counter() - started
         rush.client_cpu = time.process_time() - cpu
         rush.slot_ids = slot_ids
