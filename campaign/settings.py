@@ -119,8 +119,11 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     # The cache shares the Redis database with Celery's queue: its keys carry a prefix, and nothing may call
     # cache.clear() (a FLUSHDB would drop queued jobs); tests delete the prefixed keys only.
+    # Parallel test workers (pytest-xdist) share one Redis database too: each keeps its keys under its own
+    # prefix, so that one worker's cleanup between tests cannot empty another's counters mid-test.
+    _worker = env_str("PYTEST_XDIST_WORKER") or ""
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                          "KEY_PREFIX": "jimukyoku"}}
+                          "KEY_PREFIX": f"jimukyoku-{_worker}" if _worker else "jimukyoku"}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
