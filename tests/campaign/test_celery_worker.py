@@ -34,6 +34,19 @@ def _drop_connections(app) -> None:
     pools.reset()
 
 
+def _wait_until_ready(proc, log_path, timeout: float = 120) -> None:
+    """The worker imports Django and every task module before it listens; on a busy two-core CI machine that took
+    30 s once, longer than the test gives the job. The job's clock starts when the worker says it is ready."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the Celery worker exited with {proc.returncode}: {log_path.read_text()[-2000:]}")
+        if " ready." in log_path.read_text():
+            return
+        time.sleep(0.2)
+    pytest.fail(f"the Celery worker was not ready after {timeout:.0f} s: {log_path.read_text()[-2000:]}")
+
+
 @pytest.fixture
 def worker(redis_url, tmp_path, settings):
     from campaign.celery import app
@@ -51,6 +64,7 @@ def worker(redis_url, tmp_path, settings):
     app.conf.task_always_eager = False
     _drop_connections(app)
     try:
+        _wait_until_ready(proc, tmp_path / "worker.log")
         yield proc
     finally:
         app.conf.broker_url = old_broker
