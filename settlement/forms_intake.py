@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -53,11 +56,17 @@ class StaffClaimForm(TicketCountsMixin, forms.Form):
 
     merchant_number = forms.CharField(label=_("Merchant number"), max_length=8,
                                       widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    # One key per form shown: sending the same form twice (a double click, the browser's resend) creates the
+    # envelope once (see envelope_declare).
+    submit_key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 
     def __init__(self, *args, campaign, **kwargs):
         super().__init__(*args, **kwargs)
         self.campaign = campaign
         self.add_denomination_fields(campaign)
+        if not self.is_bound:
+            self.fields["submit_key"].initial = secrets.token_urlsafe(16)
+
 
     def clean_merchant_number(self):
         number = self.cleaned_data["merchant_number"].strip()
@@ -69,6 +78,8 @@ class StaffClaimForm(TicketCountsMixin, forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", cleaned.get("submit_key") or ""):
+            raise forms.ValidationError(_("This form has expired. Reload the page and enter the slip again."))
         if not self.errors and not any(self.tickets().values()):
             raise forms.ValidationError(_("Enter the tickets of at least one denomination."))
         return cleaned

@@ -108,7 +108,7 @@ def claim(request, campaign):
     if request.method == "POST" and form.is_valid():
         try:
             envelope = services.envelope_declare(actor=request.user, merchant=form.merchant, tickets=form.tickets(),
-                                                 request=request)
+                                                 key=form.cleaned_data["submit_key"], request=request)
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:

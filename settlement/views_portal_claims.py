@@ -77,7 +77,7 @@ def claim_declare(request):
                 return redirect("merchant:claims")
             request.session[TOKENS_SESSION_KEY] = [t for t in tokens if t != token]
             envelope = form_attempt(form, lambda: services.envelope_declare(
-                actor=request.user, merchant=merchant, tickets=form.tickets(), request=request))
+                actor=request.user, merchant=merchant, tickets=form.tickets(), key=token, request=request))
             if envelope is not None:
                 messages.success(request, _("Envelope %(number)s has been declared. Print its slip, sign and seal "
                                             "it, and put it in the envelope with the tickets.")

@@ -1,6 +1,8 @@
 # Japanese for the settlement intake screens (staff side). Format: scripts/po_fill.py.
 JA = {
     "Redemption intake": "換金受付",
+    "declaration key": "申告キー",
+    "This form has expired. Reload the page and enter the slip again.": "この画面の有効期限が切れています。ページを再読み込みして、伝票の内容をもう一度入力してください。",
     "Envelope number": "封筒番号",
     "Scan the barcode on the redemption slip or type the 12 digits.": "換金伝票のバーコードを読み取るか、12桁の番号を入力してください。",
     "An envelope number has 12 digits (%(n)s given).": "封筒番号は12桁です（入力は%(n)s桁）。",

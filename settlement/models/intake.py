@@ -59,12 +59,17 @@ class Envelope(models.Model):
     reconciled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                       related_name="+", verbose_name=_("reconciled by"))
     review_reasons = models.JSONField(_("review reasons"), default=list, blank=True)
+    # The form's one-time key of the declaration (portal or staff claim form): a double click or a resent form
+    # finds the envelope it already declared instead of declaring a second one (see envelope_declare).
+    declare_key = models.CharField(_("declaration key"), max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("envelope")
         verbose_name_plural = _("envelopes")
         ordering = ["-declared_at"]
         constraints = [
+            models.UniqueConstraint(fields=["merchant", "declare_key"], condition=~Q(declare_key=""),
+                                    name="envelope_declared_once"),
             # Two people open an envelope: never the same person twice.
             models.CheckConstraint(condition=Q(opened_by__isnull=True) | Q(opened_with__isnull=True)
                                    | ~Q(opened_by=models.F("opened_with")), name="envelope_two_person_opening"),

@@ -22,9 +22,18 @@ MAX_TICKETS_PER_DENOMINATION = 100_000
 
 
 @transaction.atomic
-def envelope_declare(*, actor, merchant: Merchant, tickets: dict[Denomination, int], request=None) -> Envelope:
-    """A redemption claim: tickets per denomination; the amount is computed, never typed."""
+def envelope_declare(*, actor, merchant: Merchant, tickets: dict[Denomination, int], key: str = "",
+                     request=None) -> Envelope:
+    """A redemption claim: tickets per denomination; the amount is computed, never typed.
+
+    ``key`` is the form's one-time key: a second declaration with the same key (a double click, a resent form, two
+    requests at once) returns the envelope the first one declared and declares nothing. The merchant's row lock
+    below makes the two take turns; the unique constraint on (merchant, key) is the last guard."""
     merchant = Merchant.objects.select_for_update().get(pk=merchant.pk)
+    if key:
+        earlier = merchant.envelopes.filter(declare_key=key).first()
+        if earlier is not None:
+            return earlier
     if merchant.status != Merchant.Status.APPROVED:
         raise MerchantError(_("Only approved merchants can claim redemption."))
     if merchant.is_suspended:
@@ -47,7 +56,7 @@ def envelope_declare(*, actor, merchant: Merchant, tickets: dict[Denomination, i
         raise MerchantError(_("This merchant has used all 999 envelope numbers; contact the secretariat."))
     serial = f"{merchant.merchant_number}{running:03d}"
     envelope = Envelope.objects.create(campaign=merchant.campaign, merchant=merchant, number=serial + damm_digit(serial),
-                                       declared_by=actor)
+                                       declared_by=actor, declare_key=key)
     EnvelopeLine.objects.bulk_create([
         EnvelopeLine(envelope=envelope, denomination=d, declared_tickets=n, declared_amount=n * d.face_value)
         for d, n in tickets.items()])

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import translation
 
+from campaign.models import AuditEvent
 from settlement import services
 from settlement.intake import IntakeError, envelope_read
 from settlement.models import Envelope, ReadOutcome, Redemption, SerialRead
@@ -197,6 +198,51 @@ def test_two_uploads_of_overlapping_files_never_both_accept_a_ticket(campaign, m
     assert reports[0].counts["already_redeemed"] + reports[1].counts["already_redeemed"] == 10 * 13
     repeats = ReadOutcome.objects.filter(verification="already_redeemed")
     assert repeats.count() == 130 and not repeats.filter(first_redemption__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_declarations_sent_at_once_with_one_form_key_declare_one_envelope(campaign, approved, alice, thousand):
+    from tests.settlement.fixtures import apply
+
+    other_merchant = services.merchant_approve(actor=alice, merchant=apply(campaign, email="other@example.jp"))
+    # A double click on the claim form: two requests with the same one-time key race on two real connections.
+    barrier = threading.Barrier(2)
+    numbers = {}
+
+    def declare(i):
+        barrier.wait()
+        try:
+            numbers[i] = services.envelope_declare(actor=alice, merchant=approved, tickets={thousand: 7},
+                                                   key="k" * 22).number
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=declare, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    envelope = Envelope.objects.get()  # exactly one envelope …
+    assert numbers == {0: envelope.number, 1: envelope.number}  # … and both requests were told its number
+    assert envelope.lines.get().declared_tickets == 7
+    assert AuditEvent.objects.filter(action="settlement.envelope_declare").count() == 1
+    # The key is the form's, per merchant: another merchant's form with the same key, or a new form, is a new claim.
+    services.envelope_declare(actor=alice, merchant=other_merchant, tickets={thousand: 1}, key="k" * 22)
+    services.envelope_declare(actor=alice, merchant=approved, tickets={thousand: 1}, key="n" * 22)
+    services.envelope_declare(actor=alice, merchant=approved, tickets={thousand: 1})  # no key: always new
+    assert Envelope.objects.filter(merchant=approved).count() == 3
+    assert Envelope.objects.filter(merchant=other_merchant).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_second_envelope_with_one_form_key(approved, alice, thousand):
+    from django.db import IntegrityError, transaction
+
+    first = services.envelope_declare(actor=alice, merchant=approved, tickets={thousand: 1}, key="d" * 22)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Envelope.objects.create(campaign=first.campaign, merchant=approved, number="999999999999",
+                                declared_by=alice, declare_key=first.declare_key)
+    assert Envelope.objects.count() == 1
 
 
 @pytest.mark.django_db

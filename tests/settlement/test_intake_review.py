@@ -4,6 +4,7 @@ disposal — the services, then the staff screens a settlement clerk works throu
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import pypdf
@@ -256,15 +257,28 @@ def test_an_auditor_sees_intake_but_cannot_change_it(client, carol, under_review
 def test_staff_create_a_claim_from_a_paper_slip(client, clerk, approved, thousand, five_hundred):
     verified_login(client, clerk)
     url = reverse("intake:claim")
-    refused = client.post(url, {"merchant_number": "00000000", "d1": 3})
+    key = re.search(r'name="submit_key" value="([^"]+)"', client.get(url).content.decode()).group(1)
+    refused = client.post(url, {"merchant_number": "00000000", "d1": 3, "submit_key": key})
     assert refused.status_code == 200 and "No merchant with number" in refused.content.decode()
-    empty = client.post(url, {"merchant_number": approved.merchant_number, "d1": 0, "d2": 0})
+    empty = client.post(url, {"merchant_number": approved.merchant_number, "d1": 0, "d2": 0, "submit_key": key})
     assert "at least one denomination" in empty.content.decode()
+    # A form without its one-time key (an old page, a hand-made request) is refused.
+    keyless = client.post(url, {"merchant_number": approved.merchant_number, "d1": 3, "d2": 2})
+    assert keyless.status_code == 200 and "This form has expired" in keyless.content.decode()
     assert not Envelope.objects.exists()
-    response = client.post(url, {"merchant_number": approved.merchant_number, "d1": 3, "d2": 2})
+    response = client.post(url, {"merchant_number": approved.merchant_number, "d1": 3, "d2": 2, "submit_key": key})
     envelope = Envelope.objects.get()
     assert response.url == reverse("intake:envelope", args=[envelope.number])
     assert envelope.declared_by == clerk
+    # The same form sent again (a double click, the browser's resend) leads to the same envelope, not a second.
+    again = client.post(url, {"merchant_number": approved.merchant_number, "d1": 3, "d2": 2, "submit_key": key})
+    assert again.url == response.url and Envelope.objects.count() == 1
+    assert AuditEvent.objects.filter(action="settlement.envelope_declare").count() == 1
+    # A fresh form is a new slip.
+    fresh = re.search(r'name="submit_key" value="([^"]+)"', client.get(url).content.decode()).group(1)
+    assert fresh != key
+    client.post(url, {"merchant_number": approved.merchant_number, "d1": 1, "submit_key": fresh})
+    assert Envelope.objects.count() == 2
     slip = client.get(reverse("intake:slip", args=[envelope.number]))
     assert slip["Content-Type"] == "application/pdf"
     text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(slip.content)).pages)

@@ -26,6 +26,7 @@ from settlement.models import (
     VerificationClass,
 )
 from settlement.slips import envelope_barcode
+from settlement.views_portal_claims import TOKENS_SESSION_KEY
 from tests.settlement.fixtures import apply
 from vouchers import services as stock
 from vouchers.movements import BookRange
@@ -172,6 +173,16 @@ def test_a_merchant_declares_an_envelope_after_a_confirmation(cafe_client, appro
     detail = cafe_client.get(done.url).content.decode()
     assert f"Envelope {envelope.number} has been declared." in detail
     assert "The tickets have not been checked yet." in detail
+
+    # A second request of the same double click that read the session before the first one saved it still
+    # holds the token: it is shown the envelope the first one declared, and no second one is made.
+    session = cafe_client.session
+    session[TOKENS_SESSION_KEY] = [token]
+    session.save()
+    twin = _post_declare(cafe_client, {"tickets_1": "12", "tickets_2": "3"}, action="submit", token=token)
+    assert twin.url == done.url
+    assert Envelope.objects.count() == 1
+    assert AuditEvent.objects.filter(action="settlement.envelope_declare").count() == 1
 
 
 def test_sending_the_confirmation_twice_makes_one_envelope(cafe_client):
