@@ -7,7 +7,7 @@ falling back: a typo in production configuration must stop the process, not chan
 from __future__ import annotations
 
 import os
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -73,6 +73,18 @@ def parse_database_url(url: str, name: str = "DATABASE_URL") -> dict:
         "PORT": str(port or ""),
         "OPTIONS": options,
     }
+
+
+def database_url(entry: dict) -> str:
+    """A Django DATABASES entry (e.g. ``connection.settings_dict``) as the URL ``parse_database_url`` reads: what a
+    child process (a Celery worker, gunicorn under a benchmark) is given to reach the same database — under the
+    test runner, the test database."""
+    auth = quote(entry.get("USER") or "", safe="")
+    if entry.get("PASSWORD"):
+        auth += ":" + quote(entry["PASSWORD"], safe="")
+    query = urlencode({k: v for k, v in (entry.get("OPTIONS") or {}).items() if isinstance(v, str)})
+    return (f"postgres://{auth}@{entry.get('HOST') or '127.0.0.1'}:{entry.get('PORT') or 5432}/"
+            f"{quote(entry['NAME'], safe='')}" + (f"?{query}" if query else ""))
 
 
 def parse_email_url(url: str, name: str = "EMAIL_URL") -> dict:

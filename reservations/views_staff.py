@@ -7,6 +7,7 @@ Every write is POST → service → message → redirect; viewing a reservation'
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, timedelta
 
 from django.contrib import messages
@@ -36,6 +37,7 @@ from reservations.models import (
     OpeningRule,
     Reservation,
     ReservationSettings,
+    Resident,
     Slot,
 )
 from reservations.views_public import _answers_table, _initial
@@ -228,8 +230,6 @@ def proxy_book(request, campaign):
         if not slot_value.isdigit():
             form.add_error(None, _("Choose a time slot."))
         elif not code_form.errors:
-            from reservations.models import Resident
-
             resident = Resident.objects.filter(resident_number=resident_number).first() if resident_number else None
             try:
                 result = services.reservation_book(
@@ -258,8 +258,6 @@ def proxy_book(request, campaign):
                     messages.success(request, _("The booking is tied to the link code %(code)s and the applicant "
                                                 "is recorded as reserved.") % {"code": format_code(applicant.link_code)})
                 return redirect("reservations:detail", pk=result.reservation_id)
-    import secrets
-
     return _render(request, "reservations/staff/proxy_book.html", {
         "pick": pick, "slots": slots, "form": form, "code_form": code_form, "token": secrets.token_urlsafe(16),
         "resident_number": request.POST.get("resident_number", "")})

@@ -3,11 +3,11 @@
     file bytes → decode (UTF-8, UTF-8 BOM, CP932) → lines → 21 digits + Damm check   (Python, per line)
               → keyed check code (HMAC, key from the environment, never in the DB)  (Python, per code)
                 and repeats inside the file (a set of the codes seen so far)
-              → COPY into a temporary staging table
-              → one statement, under a per-campaign advisory lock: sorts the codes, classifies them against
+              → in batches, sorted by book and ticket in Python, COPY into a temporary staging table
+              → one statement per batch, under a per-campaign advisory lock: classifies the codes against
                 the books (issued? sold?) and earlier redemptions, inserts the payable tickets (the unique
                 constraint is the last guard) and stores every other outcome with its class (and, for a
-                repeat, the first redemption)
+                repeat, the first redemption); the next batch is read while the statement runs
 
 A file with unreadable lines (letters, wrong length, wrong Damm digit) is refused with the line numbers unless
 the clerk explicitly accepts the good lines; nothing is ever half-saved.
@@ -261,8 +261,8 @@ def _check_envelope(envelope: Envelope, *, hold_suspended: bool = False) -> None
 # Classify and record in one statement. Every line arrives in the staging table already judged by Python as far
 # as Python can judge it: 'valid' (the keyed check code matches, the campaign is this envelope's), 'dup' (the
 # same, but the code was already seen earlier in this reading), or its final class ('bad_check', 'malformed',
-# 'other_campaign', 'outside_usage_period'). The statement sorts the batch by book and ticket, looks the valid
-# ones' books up (never issued? sold? any ticket redeemed before?) and, for the books that have earlier
+# 'other_campaign', 'outside_usage_period'), and in book and ticket order (_Recorder.record sorts each batch).
+# The statement looks the valid ones' books up (never issued? sold? any ticket redeemed before?) and, for the books that have earlier
 # redemptions, probes the redemptions' unique index for each ticket (in index order, so neighbouring probes
 # share pages), then inserts the payable tickets in that same order and writes an outcome row for every other
 # line, a repeat with the id of its first redemption.

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import time
-from urllib.parse import quote
 
 import openpyxl
 import pytest
@@ -14,14 +13,9 @@ from django.conf import settings
 from django.db import connection
 
 from campaign.audit import audit_log
+from campaign.env import database_url
 from campaign.jobs import job_start
 from campaign.models import Job
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    return (f"postgres://{quote(db['USER'])}:{quote(db['PASSWORD'])}@{db['HOST'] or '127.0.0.1'}:"
-            f"{db['PORT'] or 5432}/{quote(db['NAME'])}")
 
 
 def _drop_connections(app) -> None:
@@ -52,7 +46,7 @@ def worker(redis_url, tmp_path, settings):
     from campaign.celery import app
 
     settings.MEDIA_ROOT = tmp_path
-    env = dict(os.environ, DATABASE_URL=_database_url(), REDIS_URL=redis_url, MEDIA_ROOT=str(tmp_path))
+    env = dict(os.environ, DATABASE_URL=database_url(connection.settings_dict), REDIS_URL=redis_url, MEDIA_ROOT=str(tmp_path))
     log = open(tmp_path / "worker.log", "w+")
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "campaign", "worker", "--pool=solo", "--without-mingle",

@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from campaign.env import env_bool, env_int, parse_database_url, parse_email_url, parse_mac_keys
+from campaign.env import database_url, env_bool, env_int, parse_database_url, parse_email_url, parse_mac_keys
 
 
 def test_booleans_are_strict(monkeypatch):
@@ -33,6 +33,14 @@ def test_database_url_is_parsed_and_checked():
         parse_database_url("mysql://x@y/z")
     with pytest.raises(ImproperlyConfigured, match="name a database"):
         parse_database_url("postgres://x@y:5432/")
+
+
+def test_a_database_entry_turns_back_into_the_url_it_came_from():
+    url = "postgres://app:p%40ss%2Fw@db.internal:6543/test_jimukyoku?sslmode=require"
+    assert database_url(parse_database_url(url)) == url
+    # No password, host or port: the local server's defaults are written out.
+    assert database_url({"USER": "postgres", "PASSWORD": "", "HOST": "", "PORT": "", "NAME": "x"}) == \
+        "postgres://postgres@127.0.0.1:5432/x"
 
 
 def test_email_url_schemes():

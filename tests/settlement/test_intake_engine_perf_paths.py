@@ -15,16 +15,18 @@ from datetime import date
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import DatabaseError
 from django.utils import translation
 from hypothesis import example, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from campaign.models import Campaign
-from settlement.intake import LineError, _copy_text, _Scan, envelope_read, parse_lines
-from settlement.models import ReadOutcome, Redemption
+from settlement import intake, services
+from settlement.intake import IntakeError, LineError, _copy_text, _Scan, envelope_read, parse_lines
+from settlement.models import ReadOutcome, Redemption, SerialRead
 from tests.settlement import test_intake
-from tests.settlement.test_intake import code, forged, scanner_file
+from tests.settlement.test_intake import _nothing_saved, code, forged, scanner_file
 from vouchers.serials import (
     TicketId,
     Verdict,
@@ -244,8 +246,6 @@ def _every_class(received, alice):
 @pytest.mark.django_db
 @pytest.mark.parametrize("skip", [True, False])
 def test_results_are_the_same_with_and_without_the_triggers(received, alice, monkeypatch, skip):
-    from settlement import intake
-
     calls = []
     monkeypatch.setattr(intake, "_may_skip_ri_triggers", lambda cursor: calls.append(skip) or skip)
     counts, amount, outcomes, redemptions = _every_class(received, alice)
@@ -276,8 +276,6 @@ def test_the_triggers_stay_on_when_the_tables_have_a_trigger_of_their_own():
 @pytest.mark.django_db
 def test_a_repeat_of_an_earlier_envelope_still_points_at_the_first_redemption_with_the_triggers_off(
         received, approved, alice, bob, thousand):
-    from settlement import services
-
     envelope_read(actor=alice, envelope=received, source="manual", codes=[code(1, 1), code(1, 2)])
     second = services.envelope_declare(actor=alice, merchant=approved, tickets={thousand: 2})
     services.envelope_receive(actor=alice, envelope=second, received_on=date(2026, 11, 3), seal_intact=True,
@@ -291,8 +289,6 @@ def test_a_repeat_of_an_earlier_envelope_still_points_at_the_first_redemption_wi
 # -- batches: the file is recorded in batches while Python reads the next one -------------------------------------
 
 def _small_batches(monkeypatch, codes: int):
-    from settlement import intake
-
     monkeypatch.setattr(intake, "BATCH_CODES", codes)
     monkeypatch.setattr(intake, "FIRST_BATCH_CODES", codes)
     monkeypatch.setattr(intake._Scan, "CHUNK_ROWS", 1)
@@ -300,14 +296,11 @@ def _small_batches(monkeypatch, codes: int):
 
 @pytest.mark.django_db
 def test_a_file_read_in_batches_gives_what_one_batch_gives(received, approved, alice, bob, thousand, monkeypatch):
-    # Two batches of one code, then three: a duplicate of a code in an earlier batch, a repeat of a ticket
-    # recorded by an earlier batch of this same reading, every class, and the amounts summed over batches.
+    # Every code a batch of its own: a duplicate of a code in an earlier batch, a repeat of a ticket recorded
+    # by an earlier batch of this same reading, every class, and the amounts summed over batches.
     one_batch = _every_class(received, alice)
     Redemption.objects.all().delete()
     ReadOutcome.objects.all().delete()
-    from settlement import services
-    from settlement.models import SerialRead
-
     SerialRead.objects.all().delete()
     _small_batches(monkeypatch, 1)
     batched = _every_class(received, alice)
@@ -326,9 +319,6 @@ def test_a_file_read_in_batches_gives_what_one_batch_gives(received, approved, a
 
 @pytest.mark.django_db
 def test_a_bad_line_after_recorded_batches_refuses_the_whole_file(received, alice, monkeypatch):
-    from settlement.intake import IntakeError
-    from settlement.models import SerialRead
-
     _small_batches(monkeypatch, 2)
     good = [code(1, t) for t in range(1, 9)]
     content = scanner_file(*good, good[0][:20] + str((int(good[0][20]) + 1) % 10))  # a Damm typo on line 9
@@ -336,7 +326,7 @@ def test_a_bad_line_after_recorded_batches_refuses_the_whole_file(received, alic
         envelope_read(actor=alice, envelope=received, source="scanner", content=content)
     assert [e.line_no for e in refused.value.errors] == [9]
     # The first batches were recorded before line 9 was read: the refusal rolled them back with the rest.
-    assert (Redemption.objects.count(), ReadOutcome.objects.count(), SerialRead.objects.count()) == (0, 0, 0)
+    assert _nothing_saved() == (0, 0, 0)
     # Accepted explicitly, the good lines are recorded in full.
     report = envelope_read(actor=alice, envelope=received, source="scanner", content=content, accept_good_lines=True)
     assert dict(report.counts) == {"valid": 8} and len(report.skipped) == 1
@@ -345,14 +335,8 @@ def test_a_bad_line_after_recorded_batches_refuses_the_whole_file(received, alic
 
 @pytest.mark.django_db
 def test_a_failing_batch_statement_rolls_the_reading_back(received, alice, monkeypatch):
-    from django.db import DatabaseError
-
-    from settlement import intake
-    from settlement.models import SerialRead
-
     _small_batches(monkeypatch, 2)
     statements = []
-    real = intake._CLASSIFY_AND_RECORD
 
     def record(self, rows, _real=intake._Recorder.record):
         statements.append(len(statements))
@@ -365,5 +349,4 @@ def test_a_failing_batch_statement_rolls_the_reading_back(received, alice, monke
         envelope_read(actor=alice, envelope=received, source="scanner",
                       content=scanner_file(*[code(1, t) for t in range(1, 9)]))
     assert len(statements) == 3
-    assert (Redemption.objects.count(), ReadOutcome.objects.count(), SerialRead.objects.count()) == (0, 0, 0)
-    monkeypatch.setattr(intake, "_CLASSIFY_AND_RECORD", real)
+    assert _nothing_saved() == (0, 0, 0)

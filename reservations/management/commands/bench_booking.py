@@ -32,6 +32,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from campaign.env import database_url
 from campaign.models import Campaign
 from reservations.models import Counter, Reservation, ReservationSettings, Slot
 
@@ -43,15 +44,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _database_url() -> str:
-    """The database this command's own connection uses (under the test runner, the test database)."""
-    from urllib.parse import quote
-
-    d = connection.settings_dict
-    auth = quote(d["USER"] or "", safe="") + (":" + quote(d["PASSWORD"], safe="") if d.get("PASSWORD") else "")
-    return f"postgres://{auth}@{d['HOST'] or '127.0.0.1'}:{d['PORT'] or 5432}/{quote(d['NAME'], safe='')}"
 
 
 def _run_async(make_coroutine) -> None:
@@ -210,7 +202,7 @@ class Command(BaseCommand):
             "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(64), "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SECURE_SSL_REDIRECT": "0", "VOUCHER_MAC_KEYS": "BENCH:" + "00" * 32, "DB_CONN_MAX_AGE": "600",
             "JIMUKYOKU_BENCH_BARE": "1", "RESERVATION_BOOK_RATE": "1000000000",
-            "DATABASE_URL": _database_url(), "LOG_LEVEL": "WARNING",
+            "DATABASE_URL": database_url(connection.settings_dict), "LOG_LEVEL": "WARNING",
         })
         gunicorn = Path(sys.executable).with_name("gunicorn")
         cmd = [str(gunicorn), "campaign.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers",
