@@ -64,7 +64,7 @@ def compute_figures(campaign: Campaign, start: date, end: date) -> dict:
     for row in (Redemption.objects.filter(campaign=campaign, redeemed_at__gte=_moment(start),
                                           redeemed_at__lt=_moment(end + timedelta(days=1)))
                 .values("merchant__merchant_number", "merchant__store_name")
-                .annotate(tickets=Count("pk"), yen=Sum("face_value")).order_by()):
+                .annotate(tickets=Count("ticket"), yen=Sum("face_value")).order_by()):
         key = row["merchant__merchant_number"] or ""
         merchants[key] = {"key": key, "merchant": key, "store_name": row["merchant__store_name"],
                           "tickets": row["tickets"], "amount_yen": int(row["yen"])}

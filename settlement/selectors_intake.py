@@ -57,7 +57,7 @@ def reconciliation(envelope: Envelope) -> list[ReconciliationRow]:
     """Declared against accepted tickets for each denomination of the campaign (both may be zero)."""
     declared = {line.denomination_id: line for line in envelope.lines.all()}
     accepted = {row["denomination_id"]: row for row in Redemption.objects.filter(envelope=envelope)
-                .values("denomination_id").annotate(n=Count("id"), amount=Sum("face_value"))}
+                .values("denomination_id").annotate(n=Count("ticket"), amount=Sum("face_value"))}
     rows = []
     for denomination in Denomination.objects.filter(campaign_id=envelope.campaign_id).order_by("code"):
         line = declared.get(denomination.pk)

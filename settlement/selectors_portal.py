@@ -154,7 +154,7 @@ def envelope_result(envelope: Envelope) -> EnvelopeResult:
         r = row(line.denomination)
         r.declared_tickets, r.declared_amount = line.declared_tickets, line.declared_amount
     for item in (Redemption.objects.filter(envelope=envelope).values("denomination")
-                 .annotate(n=Count("pk"), amount=Sum("face_value"))):
+                 .annotate(n=Count("ticket"), amount=Sum("face_value"))):
         r = row(campaign_denoms[item["denomination"]])
         r.accepted_tickets += item["n"]
         r.accepted_amount += item["amount"]

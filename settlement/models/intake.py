@@ -7,8 +7,10 @@ against paying twice, even when two clerks upload overlapping files at the same 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 from django.db.models import Q
+from django.db.models.fields.related_descriptors import ForwardManyToOneDescriptor
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Campaign, Denomination
@@ -123,8 +125,18 @@ class SerialRead(models.Model):
 
 
 class Redemption(models.Model):
-    """An accepted, payable ticket (換金済み券). Unique per ticket: the last guard against paying twice."""
+    """An accepted, payable ticket (換金済み券). Its primary key is the ticket itself, (campaign, book, ticket):
+    the last guard against paying twice.
 
+    The table is shaped for the intake engine, which inserts up to a million rows a reading into a table of tens
+    of millions: one B-tree only (the key, which every probe for an earlier redemption uses too), no surrogate id
+    (its sequence and index cost a third of each insert) and a BRIN index on the envelope. A reading's rows are
+    written together (readings of a campaign take turns), so an envelope's redemptions lie on neighbouring pages
+    and a block-range index finds them at a fraction of a B-tree's cost to maintain. (bench_intake, 950,000
+    inserts against ten million: 3.4 s with the id and two more B-trees, 1.9 s like this.)
+    """
+
+    pk = models.CompositePrimaryKey("campaign", "book", "ticket")
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+", db_index=False)
     denomination = models.ForeignKey(Denomination, on_delete=models.PROTECT, related_name="+", db_index=False)
     book = models.PositiveIntegerField(_("book number"))
@@ -139,11 +151,28 @@ class Redemption(models.Model):
     class Meta:
         verbose_name = _("redemption")
         verbose_name_plural = _("redemptions")
-        constraints = [models.UniqueConstraint(fields=["campaign", "book", "ticket"], name="redemption_once")]
-        indexes = [models.Index(fields=["envelope"], name="redemption_envelope_idx")]
+        indexes = [BrinIndex(fields=["envelope"], name="redemption_envelope_brin", autosummarize=True)]
 
     def __str__(self) -> str:
         return f"{self.book}-{self.ticket}"
+
+
+class _FirstRedemptionDescriptor(ForwardManyToOneDescriptor):
+    """``outcome.first_redemption = None`` clears the pointer (the campaign column) only: the book and ticket the
+    pointer shares are the outcome's own and stay."""
+
+    def __set__(self, instance, value):
+        if value is None:
+            instance.repeat_campaign_id = None
+            self.field.set_cached_value(instance, None)
+            return
+        super().__set__(instance, value)
+
+
+class FirstRedemptionField(models.ForeignObject):
+    """A repeat's pointer to its first redemption: (repeat campaign, book, ticket) → the redemption's key."""
+
+    forward_related_accessor_class = _FirstRedemptionDescriptor
 
 
 class ReadOutcome(models.Model):
@@ -157,15 +186,26 @@ class ReadOutcome(models.Model):
     detail = models.CharField(_("detail"), max_length=30, blank=True)
     book = models.PositiveIntegerField(null=True, blank=True)
     ticket = models.PositiveSmallIntegerField(null=True, blank=True)
-    first_redemption = models.ForeignKey(Redemption, on_delete=models.PROTECT, null=True, blank=True,
-                                         related_name="repeats", verbose_name=_("first redemption"))
+    # A repeat (already redeemed) points at its first redemption: the campaign is set for repeats only, and with
+    # the outcome's book and ticket it is that redemption's key (a composite foreign key in the database, checked
+    # only when the campaign is set).
+    repeat_campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                        db_index=False)
+    first_redemption = FirstRedemptionField(Redemption, on_delete=models.PROTECT, null=True, blank=True,
+                                          from_fields=["repeat_campaign", "book", "ticket"],
+                                          to_fields=["campaign", "book", "ticket"],
+                                          related_name="repeats", verbose_name=_("first redemption"))
     extra = models.CharField(_("extra columns"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("rejected serial")
         verbose_name_plural = _("rejected serials")
         ordering = ["read", "line_no"]
-        indexes = [models.Index(fields=["envelope", "verification"], name="readoutcome_envelope_idx")]
+        indexes = [
+            models.Index(fields=["envelope", "verification"], name="readoutcome_envelope_idx"),
+            models.Index(fields=["repeat_campaign", "book", "ticket"], name="readoutcome_first_idx",
+                         condition=Q(repeat_campaign__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.get_verification_display()}"

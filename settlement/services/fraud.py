@@ -80,10 +80,10 @@ def _weekly_spike(campaign, rule, day) -> dict[int, tuple[Decimal, dict]]:
     week_start, week_end = _window(day, 7)
     base_start, base_end = _window(day, 28, before=7)
     week = dict(Redemption.objects.filter(campaign=campaign, redeemed_at__gte=week_start, redeemed_at__lt=week_end)
-                .values("merchant_id").annotate(n=Count("pk")).values_list("merchant_id", "n"))
+                .values("merchant_id").annotate(n=Count("ticket")).values_list("merchant_id", "n"))
     base = dict(Redemption.objects.filter(campaign=campaign, redeemed_at__gte=base_start, redeemed_at__lt=base_end,
                                           merchant_id__in=list(week))
-                .values("merchant_id").annotate(n=Count("pk")).values_list("merchant_id", "n"))
+                .values("merchant_id").annotate(n=Count("ticket")).values_list("merchant_id", "n"))
     hits = {}
     for merchant_id, n in week.items():
         if n < rule.min_tickets:
@@ -111,7 +111,7 @@ def _repeat_rate(campaign, rule, day) -> dict:
         return {}
     accepted = dict(Redemption.objects.filter(campaign=campaign, merchant_id__in=list(repeats),
                                               redeemed_at__gte=start, redeemed_at__lt=end)
-                    .values("merchant_id").annotate(n=Count("pk")).values_list("merchant_id", "n"))
+                    .values("merchant_id").annotate(n=Count("ticket")).values_list("merchant_id", "n"))
     rejected = dict(_outcomes(campaign, day).filter(envelope__merchant_id__in=list(repeats))
                     .values("envelope__merchant_id").annotate(n=Count("pk"))
                     .values_list("envelope__merchant_id", "n"))
@@ -141,7 +141,7 @@ def _unsold_hits(campaign, rule, day) -> dict:
 
 def _shared_serial(campaign, rule, day) -> dict:
     return _count_rule(_outcomes(campaign, day).filter(verification="already_redeemed",
-                                                       first_redemption__isnull=False)
+                                                       repeat_campaign__isnull=False)
                        .exclude(first_redemption__merchant_id=F("envelope__merchant_id")), rule)
 
 

@@ -61,7 +61,7 @@ def envelope_reconcile(*, actor, envelope: Envelope, request=None) -> Envelope:
         raise ReviewError(_("Envelope %(number)s is already reconciled.") % {"number": envelope.number})
     declared = {line.denomination_id: line for line in envelope.lines.select_related("denomination")}
     accepted = dict(Redemption.objects.filter(envelope=envelope).values("denomination_id")
-                    .annotate(n=Count("id")).values_list("denomination_id", "n"))
+                    .annotate(n=Count("ticket")).values_list("denomination_id", "n"))
     reasons: list[dict] = []
     for denomination in Denomination.objects.filter(campaign=envelope.campaign).order_by("code"):
         want = declared[denomination.pk].declared_tickets if denomination.pk in declared else 0

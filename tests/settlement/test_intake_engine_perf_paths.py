@@ -129,8 +129,9 @@ def _fast(lines, *, prefix, keys, outside):
     text = "".join(row for chunk in scan.rows(lines) for row in chunk)
     rows = []
     for row in text.splitlines():
-        sort_key, line_no, digits, cls, extra = row.split("\t", 4)
-        assert sort_key == digits[3:12]  # book and ticket: the batches are sorted on it
+        book, ticket, denomination, line_no, digits, cls, extra = row.split("\t", 6)
+        # Book, ticket and denomination digits first: the staging table's integers, and the batches' sort key.
+        assert (book, ticket, denomination) == (digits[3:10], digits[10:12], digits[2])
         rows.append((int(line_no), digits, cls, extra))
     assert scan.codes == len(rows)
     return rows, scan.errors
