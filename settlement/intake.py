@@ -65,6 +65,11 @@ class IntakeError(DomainError):
         self.errors = errors or []
 
 
+class IntakeStatementError(RuntimeError):
+    """The classify-and-record statement did not account for every staged line exactly once (a defect, never
+    bad input): the reading is rolled back."""
+
+
 @dataclass(frozen=True)
 class LineError:
     line_no: int
@@ -339,7 +344,9 @@ rejected AS (
            CASE WHEN j.cls = 'malformed' THEN 0 ELSE j.ticket END,
            CASE WHEN j.cls = 'already_redeemed' THEN %(campaign)s::bigint END, j.extra
     FROM (
-        -- The same conditions as the insert's, line by line, in the order of DESIGN.md's classes.
+        -- The same conditions as the insert's, line by line, in the order of DESIGN.md's classes. (Written twice
+        -- because one shared, inlined definition cost 3 to 8 per cent more on 300,000-line batches; _Recorder checks that
+        -- every line comes out of exactly one of the two inserts.)
         SELECT s.line_no, s.code, s.extra, s.book, s.ticket,
                CASE
                    WHEN s.cls NOT IN ('valid', 'dup') THEN s.cls
@@ -454,6 +461,7 @@ class _Recorder:
         started = time.perf_counter()
         rows = [row for chunk in chunks for row in chunk]
         rows.sort()
+        lines = len(rows)
         text = "".join(rows)
         del rows
         self.sort_seconds += time.perf_counter() - started
@@ -466,9 +474,9 @@ class _Recorder:
             copy.write(text)
         self.copy_seconds += time.perf_counter() - started
         self.batches += 1
-        self._running = self._pool.submit(self._classify)
+        self._running = self._pool.submit(self._classify, lines)
 
-    def _classify(self) -> None:
+    def _classify(self, lines: int) -> None:
         started = time.perf_counter()
         with self.raw.cursor() as cursor:
             # The planner's view of the batch: how many lines and books, how many of each class. Only the columns
@@ -481,6 +489,12 @@ class _Recorder:
             counted = cursor.fetchall()
             if self.skip_ri:  # (on an error, the rollback undoes the SET LOCAL)
                 cursor.execute("SET LOCAL session_replication_role = origin")
+        # The statement's two inserts state the class conditions twice (see _CLASSIFY_AND_RECORD): every line must
+        # come out of exactly one of them. Otherwise the reading is refused whole (the caller's rollback).
+        if sum(count for _cls, count, _amount in counted) != lines:
+            raise IntakeStatementError(
+                f"{lines} lines staged, but {sum(c for _k, c, _a in counted)} recorded as paid or rejected: the "
+                f"classify-and-record statement's two passes disagree; nothing of this reading is saved.")
         for cls, count, amount in counted:
             self.counts[cls] += count
             self.amount += amount

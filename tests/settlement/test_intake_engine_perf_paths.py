@@ -23,7 +23,15 @@ from hypothesis import strategies as st
 
 from campaign.models import Campaign
 from settlement import intake, services
-from settlement.intake import IntakeError, LineError, _copy_text, _Scan, envelope_read, parse_lines
+from settlement.intake import (
+    IntakeError,
+    IntakeStatementError,
+    LineError,
+    _copy_text,
+    _Scan,
+    envelope_read,
+    parse_lines,
+)
 from settlement.models import ReadOutcome, Redemption, SerialRead
 from tests.settlement import test_intake
 from tests.settlement.test_intake import _nothing_saved, code, forged, scanner_file
@@ -351,3 +359,17 @@ def test_a_failing_batch_statement_rolls_the_reading_back(received, alice, monke
                       content=scanner_file(*[code(1, t) for t in range(1, 9)]))
     assert len(statements) == 3
     assert _nothing_saved() == (0, 0, 0)
+
+
+@pytest.mark.django_db
+def test_a_line_neither_paid_nor_rejected_refuses_the_whole_reading(received, alice, monkeypatch):
+    # The statement states the class conditions once per insert; if the two ever disagreed, a line would be
+    # neither paid nor rejected (or both). Made to disagree here: forged codes fall out of the rejected pass.
+    statement = intake._CLASSIFY_AND_RECORD
+    assert statement.count("WHERE j.cls <> 'valid'") == 1
+    monkeypatch.setattr(intake, "_CLASSIFY_AND_RECORD",
+                        statement.replace("WHERE j.cls <> 'valid'", "WHERE j.cls NOT IN ('valid', 'bad_check')"))
+    with pytest.raises(IntakeStatementError, match="3 lines staged, but 2 recorded"):
+        envelope_read(actor=alice, envelope=received, source="scanner",
+                      content=scanner_file(code(1, 1), forged(1, 2), code(1, 3)))
+    assert _nothing_saved() == (0, 0, 0)  # refused whole: no read, no redemption, no outcome

@@ -18,7 +18,12 @@ from django.utils import translation
 from settlement import services
 from settlement.intake import envelope_read
 from settlement.models import ReadOutcome, Redemption
-from tests.settlement.test_intake import code, received, sold_books  # noqa: F401 - fixtures
+from tests.settlement import test_intake
+from tests.settlement.test_intake import _nothing_saved, code
+
+# The envelope fixtures of the engine's own tests: sold books 1–20, a received envelope.
+sold_books = test_intake.sold_books
+received = test_intake.received
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +33,7 @@ def _english():
 
 
 @pytest.fixture
-def repeat(received, approved, alice, bob, thousand):  # noqa: F811
+def repeat(received, approved, alice, bob, thousand):
     """Ticket 1-2 paid in ``received``, then read again in a second envelope: one repeat pointing at it."""
     envelope_read(actor=alice, envelope=received, source="manual", codes=[code(1, 1), code(1, 2)])
     second = services.envelope_declare(actor=alice, merchant=approved, tickets={thousand: 1})
@@ -42,10 +47,6 @@ def _indexes(table: str) -> dict[str, str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", [table])
         return dict(cursor.fetchall())
-
-
-def _counts() -> tuple[int, int]:
-    return Redemption.objects.count(), ReadOutcome.objects.count()
 
 
 @pytest.mark.django_db
@@ -64,16 +65,16 @@ def test_the_ticket_is_the_key_and_the_envelope_index_is_a_brin(repeat):
 @pytest.mark.django_db
 def test_the_database_refuses_a_second_payment_of_a_ticket(repeat):
     first = Redemption.objects.get(book=1, ticket=2)
-    before = _counts()
+    before = _nothing_saved()
     with pytest.raises(IntegrityError), transaction.atomic():
         Redemption.objects.create(campaign_id=first.campaign_id, denomination_id=first.denomination_id, book=1,
                                   ticket=2, face_value=first.face_value, envelope=repeat.envelope, read=repeat.read,
                                   merchant_id=repeat.envelope.merchant_id)
-    assert _counts() == before  # refused, nothing added
+    assert _nothing_saved() == before  # refused, nothing added
 
 
 @pytest.mark.django_db
-def test_a_repeat_points_at_its_first_redemption(repeat, received):  # noqa: F811
+def test_a_repeat_points_at_its_first_redemption(repeat, received):
     assert (repeat.verification, repeat.book, repeat.ticket) == ("already_redeemed", 1, 2)
     assert repeat.repeat_campaign_id == received.campaign_id
     assert repeat.first_redemption.envelope == received
@@ -86,14 +87,14 @@ def test_a_repeat_points_at_its_first_redemption(repeat, received):  # noqa: F81
 
 @pytest.mark.django_db
 def test_the_database_refuses_a_pointer_to_a_ticket_never_paid(repeat):
-    before = _counts()
+    before = _nothing_saved()
     with pytest.raises(IntegrityError), transaction.atomic():
         ReadOutcome.objects.create(read=repeat.read, envelope=repeat.envelope, line_no=9, code=code(1, 5),
                                    verification="already_redeemed", book=1, ticket=5,
                                    repeat_campaign_id=repeat.repeat_campaign_id)
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the key is checked at commit; check it now
-    assert _counts() == before  # refused, nothing added
+    assert _nothing_saved() == before  # refused, nothing added
 
 
 @pytest.mark.django_db
@@ -108,17 +109,17 @@ def test_clearing_the_pointer_keeps_the_outcomes_own_ticket(repeat):
 @pytest.mark.django_db
 def test_a_first_redemption_cannot_be_deleted_while_a_repeat_points_at_it(repeat):
     first = Redemption.objects.get(book=1, ticket=2)
-    before = _counts()
+    before = _nothing_saved()
     with pytest.raises(ProtectedError), transaction.atomic():
         first.delete()
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM settlement_redemption WHERE book = 1 AND ticket = 2")
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    assert _counts() == before  # refused both ways, nothing removed
+    assert _nothing_saved() == before  # refused both ways, nothing removed
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_migration_carries_the_pointers_both_ways(repeat, received):  # noqa: F811
+def test_the_migration_carries_the_pointers_both_ways(repeat, received):
     executor = MigrationExecutor(connection)
     executor.migrate([("settlement", "0006_envelope_declare_key")])
     try:

@@ -373,7 +373,7 @@ class Command(BaseCommand):
                                                    code=parsed.digits[:21], verification=cls,
                                                    book=book.number if book else None,
                                                    ticket=parsed.ticket.ticket if parsed.ticket else None,
-                                                   repeat_campaign=self.campaign if first else None)
+                                                   first_redemption=first)
                 raise _Rollback
         except _Rollback:
             pass
