@@ -2,12 +2,14 @@
 
     file bytes → decode (UTF-8, UTF-8 BOM, CP932) → lines → 21 digits + Damm check   (Python, per line)
               → keyed check code (HMAC, key from the environment, never in the DB)  (Python, per code)
-                and repeats inside the file (a set of the codes seen so far)
-              → in batches, sorted by book and ticket in Python, COPY into a temporary staging table
-              → one statement per batch, under a per-campaign advisory lock: classifies the codes against
-                the books (issued? sold?) and earlier redemptions, inserts the payable tickets (the primary
-                key, the ticket itself, is the last guard) and stores every other outcome with its class (and,
-                for a repeat, the key of the first redemption); the next batch is read while the statement runs
+                and repeats inside the file (a set of the codes seen so far), and the books first seen
+              → in batches (small at both ends of the file), sorted by book and ticket in Python; then, in a
+                thread of their own while Python reads the next batch: COPY into a temporary staging table,
+                the batch's new books looked up once (intake_books), and one statement under a per-campaign
+                advisory lock that classifies the codes against the books (issued? sold?) and earlier
+                redemptions, inserts the payable tickets (the primary key, the ticket itself, is the last
+                guard) and stores every other outcome with its class (and, for a repeat, the key of the first
+                redemption)
 
 A file with unreadable lines (letters, wrong length, wrong Damm digit) is refused with the line numbers unless
 the clerk explicitly accepts the good lines; nothing is ever half-saved.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -32,10 +35,11 @@ from campaign.errors import DomainError
 from campaign.models import Campaign
 from settlement.models import Envelope, SerialRead, VerificationClass
 from vouchers.serials import (
+    CHECK_MODULUS,
+    DAMM_TRIPLES,
     Verdict,
-    check_code_matcher,
+    check_code_pads,
     damm_valid,
-    damm_valid_code,
     keys_by_prefix,
     normalize_input,
     parse_code,
@@ -43,17 +47,15 @@ from vouchers.serials import (
 
 MAX_BYTES = 64 * 1024 * 1024
 MAX_LINES = 2_000_000
-# Codes per classify-and-record statement: large enough that each sorts and probes a good share of the file
-# in index order, small enough that reading the next batch in Python overlaps the statement (see _Recorder).
-# The first batch is small, so that the database starts early; each next one is at most half as large again as
-# the last, so that Python's reading of it (about 4 µs a code) is done before the database has recorded the last
-# one (about 5 µs a code) and the database never waits. (bench_intake, a million shuffled codes against ten
-# million redemptions, wall time over Python's reading time, two runs each: batches from 60,000 doubling up to
-# 400,000, 1.61–1.62; from 40,000 growing by half up to 300,000, 1.50–1.52; from 30,000 by 1.4 up to 250,000,
-# 1.49–1.55.)
-FIRST_BATCH_CODES = 40_000
-BATCH_CODES = 300_000
-BATCH_GROWTH = 1.5
+# Codes per batch (one COPY and one classify-and-record statement each). While the database records one batch,
+# Python reads the next, so a reading takes about as long as its slower half plus what cannot overlap: Python's
+# reading of the first batch and the database's recording of the last. Both ends are therefore small; the middle
+# batches are large enough that each statement's fixed costs (its ANALYZE, plans, hashing the books) stay small.
+# The sizes are planned from the number of lines (see _batch_sizes).
+FIRST_BATCH_CODES = 25_000
+BATCH_CODES = 200_000
+BATCH_GROWTH = 2
+SWITCH_INTERVAL = 0.0005  # seconds; Python's default is 0.005
 _COLUMN_SPLIT = re.compile(r"[,\t]")
 
 
@@ -167,7 +169,9 @@ class _Scan:
     """Reads lines into COPY rows for the staging table, judging each code as far as Python can.
 
     The hot path is a line of exactly 21 ASCII digits (what scanners send): one Damm check, one keyed check
-    code through ``check_code_matcher`` and one formatted row, with no per-code objects. Every other line
+    code and one formatted row, with no per-code objects. The two checks are spelled out in the loop rather than
+    called (``damm_valid_code`` and ``check_code_matcher`` of ``vouchers.serials``, on the same tables and pads):
+    the two calls a code were about a tenth of the loop's time. Every other line
     (spaces, hyphens, full-width digits, extra columns, letters) goes through ``_parse_line``, the same
     reading a typed code gets; codes of other campaigns go through ``vouchers.serials`` in full. Each row is
     one line of COPY text that starts with the code's book and ticket digits (the batch's sort key); the rows
@@ -175,19 +179,22 @@ class _Scan:
     the next batch is read, so Python and PostgreSQL work at the same time.
     """
 
-    CHUNK_ROWS = 20_000
+    CHUNK_ROWS = 5_000
 
     def __init__(self, *, campaign: Campaign, keys: dict[int, bytes], valid_class: str = "valid") -> None:
         self.prefix = campaign.serial_prefix
         key = keys.get(self.prefix)
         # Without a key for the envelope's own campaign, its codes read as "another campaign", as before.
         self.fast_prefix = f"{self.prefix:02d}" if key else None
-        self.matches = check_code_matcher(key) if key else None
+        self.pads = check_code_pads(key) if key else None
         self.key_for_prefix = keys.get
         # What a genuine code of this campaign is: payable ("valid"), or, without looking at the books,
         # "outside_usage_period" (a late or early envelope) or "merchant_suspended" (kept as evidence).
         self.valid_class = valid_class
         self.errors: list[LineError] = []
+        # The books of the payable-looking codes read so far that have not been handed to a batch yet (see
+        # take_new_books): each book is looked up in the database once per reading, by the first batch that has it.
+        self.new_books: list[str] = []
         self.codes = 0
         self.python_seconds = 0.0
 
@@ -201,16 +208,27 @@ class _Scan:
             return "malformed"
         return "bad_check"  # the Damm digit is right but the keyed check code is not: forged (or badly mistyped)
 
+    def take_new_books(self) -> list[int]:
+        """The books first seen since the last call (for the batch of the rows yielded so far), in order: the
+        lookup then walks the books' index from one end to the other (half the time of random order)."""
+        books = sorted(map(int, self.new_books))
+        self.new_books.clear()
+        return books
+
     def rows(self, lines: Iterable[str]) -> Iterator[list[str]]:
         started = time.perf_counter()
-        fast_prefix, matches, damm_ok = self.fast_prefix, self.matches, damm_valid_code
+        fast_prefix, t, modulus = self.fast_prefix, DAMM_TRIPLES, CHECK_MODULUS
+        inner_copy, outer_copy = self.pads or (None, None)
         valid_only = self.valid_class == "valid"
         errors, seen, buffer = self.errors, set(), []
+        known_books, new_books = set(), self.new_books
         append = buffer.append
         codes = 0
         for line_no, line in enumerate(lines, start=1):
             if len(line) == 21 and line.isdigit() and line.isascii():
-                if not damm_ok(line):
+                # damm_valid_code(line), inline
+                if t[t[t[t[t[t[t[0][line[0:3]]][line[3:6]]][line[6:9]]][line[9:12]]][line[12:15]]][line[15:18]]][
+                        line[18:21]]:
                     errors.append(LineError(line_no, line, _("the check digit does not match (a misread or typo)")))
                     continue
                 digits, extra = line, ""
@@ -223,23 +241,36 @@ class _Scan:
                     continue
                 digits, extra = parsed[0], _copy_text(parsed[1])
             codes += 1
+            book = digits[3:10]
             if (fast_prefix is not None and digits.startswith(fast_prefix) and digits[2] != "0"
-                    and digits[3:10] != "0000000" and digits[10:12] != "00"):
-                if not matches(digits):
+                    and book != "0000000" and digits[10:12] != "00"):
+                # check_code_matcher(key)(digits), inline: HMAC-SHA256 of the first 12 digits on the prepared pads
+                inner = inner_copy()
+                inner.update(digits[:12].encode("ascii"))
+                outer = outer_copy()
+                outer.update(inner.digest())
+                if int.from_bytes(outer.digest()[:8], "big") % modulus != int(digits[12:20]):
                     cls = "bad_check"
                 elif not valid_only:
                     cls = self.valid_class
-                elif digits in seen:  # the same code earlier in this reading: a duplicate if that one is payable
-                    cls = "dup"
                 else:
-                    seen.add(digits)
-                    cls = "valid"
+                    if digits in seen:  # the same code earlier in this reading: a duplicate if that one is payable
+                        cls = "dup"
+                    else:
+                        seen.add(digits)
+                        cls = "valid"
+                    if book not in known_books:
+                        known_books.add(book)
+                        new_books.append(book)
             else:
                 cls = self._judge_slowly(digits)
                 if cls == "valid":
                     cls = "dup" if digits in seen else "valid"
                     seen.add(digits)
-            append(f"{digits[3:10]}\t{digits[10:12]}\t{digits[2]}\t{line_no}\t{digits}\t{cls}\t{extra}\n")
+                    if book not in known_books:
+                        known_books.add(book)
+                        new_books.append(book)
+            append(f"{book}\t{digits[10:12]}\t{digits[2]}\t{line_no}\t{digits}\t{cls}\t{extra}\n")
             if len(buffer) >= self.CHUNK_ROWS:
                 self.codes = codes
                 self.python_seconds += time.perf_counter() - started
@@ -251,6 +282,27 @@ class _Scan:
         self.python_seconds += time.perf_counter() - started
         if buffer:
             yield buffer
+
+
+def _batch_sizes(total: int) -> Iterator[int]:
+    """Batch sizes, in codes, for a reading of about ``total`` lines: from FIRST_BATCH_CODES growing up to
+    BATCH_CODES, equal batches of at most BATCH_CODES in the middle, and the same steps down at the end (then
+    BATCH_CODES for ever, should there be more codes than lines were counted)."""
+    head: list[int] = []
+    size = FIRST_BATCH_CODES
+    while size < BATCH_CODES and 2 * (sum(head) + size) <= total:
+        head.append(size)
+        size = int(size * BATCH_GROWTH)
+    middle = total - 2 * sum(head)
+    tail = head[::-1]
+    if head and middle < head[-1]:  # too little for a batch between the two ramps: the largest step takes it
+        middle += tail.pop(0)
+    parts = -(-middle // BATCH_CODES) if middle > 0 else 0
+    yield from head
+    yield from [-(-middle // parts)] * parts if parts else []
+    yield from tail
+    while True:
+        yield BATCH_CODES
 
 
 def _check_envelope(envelope: Envelope, *, hold_suspended: bool = False) -> None:
@@ -272,8 +324,9 @@ def _check_envelope(envelope: Envelope, *, hold_suspended: bool = False) -> None
 # 'other_campaign', 'outside_usage_period'); with its book, ticket and denomination digits as integers; and in
 # book and ticket order (_Recorder.record sorts each batch).
 #
-# The statement looks each distinct book up once (never issued? sold? any ticket redeemed before?); for the books
-# that have earlier redemptions it probes the redemptions' primary key — the ticket itself — for each valid ticket
+# Each distinct book is looked up once per reading, just before the first statement whose batch has it
+# (_LOOK_UP_BOOKS: never issued? sold? any ticket redeemed before?). The statement then, for the books
+# that have earlier redemptions, probes the redemptions' primary key — the ticket itself — for each valid ticket
 # (in index order, so neighbouring probes share pages; the key alone answers) and keeps the lines that hit as
 # repeats. Then two passes over the staging table, each a hash join with the books: one inserts the payable
 # tickets (in that same order), the other writes an outcome row for every other line, a repeat with the key of
@@ -289,37 +342,29 @@ def _check_envelope(envelope: Envelope, *, hold_suspended: bool = False) -> None
 # skip it instead of failing — comes instead from _SERIALIZE below: readings of one campaign take turns at this
 # statement, each one's probe sees every ticket the previous one recorded, and the primary key remains the last
 # guard against paying twice (a writer that bypassed the lock would get an error, never a second payment).
+_LOOK_UP_BOOKS = """
+-- The books of this batch's codes that no earlier batch of this reading had (Python keeps the list): each one's
+-- state, denomination and whether any of its tickets was redeemed before this reading, one index probe each (the
+-- LIMIT keeps the planner from hashing all of the campaign's books instead). Kept in intake_books for the rest of
+-- the reading, so a whole reading judges a book by one look at it (and what an earlier batch of this same reading
+-- recorded does not count: a code read twice in one file is a duplicate already, see _Scan).
+INSERT INTO intake_books (number, state, denomination_id, denom, face_value, tickets_per_book, has_redemptions)
+SELECT b.number, b.state, d.id, d.code, d.face_value, d.tickets_per_book,
+       EXISTS (SELECT 1 FROM settlement_redemption r WHERE r.campaign_id = %(campaign)s AND r.book = b.number)
+FROM unnest(%(books)s::int[]) x(book)
+CROSS JOIN LATERAL (SELECT * FROM vouchers_book b WHERE b.campaign_id = %(campaign)s AND b.number = x.book
+                    LIMIT 1) b
+JOIN campaign_denomination d ON d.id = b.denomination_id
+"""
+
 _CLASSIFY_AND_RECORD = """
--- Each book once per reading (an index probe each), not each code against every book of the campaign: its
--- state, denomination and whether any of its tickets was redeemed before this reading — a book's tickets often
--- arrive together, and for a book without an earlier redemption no ticket needs its own probe. A book is looked
--- up in the first batch that has it and kept in intake_books for the later ones (so the whole reading judges a
--- book by one look at it; and what an earlier batch of this same reading recorded does not count: a code read
--- twice in one file is a duplicate already, see _Scan). Rows this statement adds to intake_books are not visible
--- to it, hence the union with what the insert returns.
-WITH looked_up AS (
-    INSERT INTO intake_books (number, state, denomination_id, denom, face_value, tickets_per_book, has_redemptions)
-    SELECT b.number, b.state, d.id, d.code, d.face_value, d.tickets_per_book,
-           EXISTS (SELECT 1 FROM settlement_redemption r WHERE r.campaign_id = %(campaign)s AND r.book = b.number)
-    FROM (SELECT DISTINCT book FROM intake_staging s
-          WHERE s.cls IN ('valid', 'dup') AND NOT EXISTS (SELECT 1 FROM intake_books k WHERE k.number = s.book)) x
-    JOIN vouchers_book b ON b.campaign_id = %(campaign)s AND b.number = x.book
-    JOIN campaign_denomination d ON d.id = b.denomination_id
-    RETURNING *
-),
-books AS MATERIALIZED (
-    SELECT * FROM intake_books
-    UNION ALL
-    SELECT * FROM looked_up
-),
--- The lines whose ticket was redeemed before (only books with an earlier redemption are probed). The row found
--- is locked FOR KEY SHARE, as the outcome's foreign key check would, so it stays until this reading commits.
--- (The locking clause also keeps this a probe per line: such a subquery is never flattened into a join, which
--- the planner could choose to run by hashing all of the campaign's redemptions.)
-repeats AS MATERIALIZED (
+-- The books come from intake_books (see _LOOK_UP_BOOKS), a table with a unique key, so the planner hashes them
+-- (tens of thousands of rows) rather than the batch's lines (hundreds of thousands) in each pass below.
+--
+WITH repeats AS MATERIALIZED (
     SELECT s.line_no
     FROM intake_staging s
-    JOIN books b ON b.number = s.book AND b.has_redemptions
+    JOIN intake_books b ON b.number = s.book AND b.has_redemptions
     JOIN LATERAL (SELECT 1 FROM settlement_redemption r
                   WHERE r.campaign_id = %(campaign)s AND r.book = s.book AND r.ticket = s.ticket
                   FOR KEY SHARE) r ON true
@@ -331,7 +376,7 @@ inserted AS (
     SELECT %(campaign)s, b.denomination_id, s.book, s.ticket, b.face_value, %(envelope)s, %(read)s, %(merchant)s,
            %(now)s
     FROM intake_staging s
-    JOIN books b ON b.number = s.book
+    JOIN intake_books b ON b.number = s.book
     WHERE s.cls = 'valid' AND b.denom = s.denom AND s.ticket <= b.tickets_per_book AND b.state = 'sold'
       AND NOT (b.has_redemptions AND s.line_no IN (SELECT line_no FROM repeats))
     RETURNING face_value
@@ -358,7 +403,7 @@ rejected AS (
                END AS cls,
                CASE WHEN s.cls IN ('valid', 'dup') AND b.state <> 'sold' THEN b.state ELSE '' END AS detail
         FROM intake_staging s
-        LEFT JOIN books b ON s.cls IN ('valid', 'dup') AND b.number = s.book
+        LEFT JOIN intake_books b ON s.cls IN ('valid', 'dup') AND b.number = s.book
     ) j
     WHERE j.cls <> 'valid'
     RETURNING verification
@@ -432,18 +477,18 @@ def envelope_read(*, actor, envelope: Envelope, source: str, content: bytes | No
 
 
 class _Recorder:
-    """Copies a batch of staged rows and runs the classify-and-record statement on it, in a thread of its own.
+    """Copies a batch of staged rows, looks its new books up and runs the classify-and-record statement on it, in
+    a thread of its own.
 
-    The statement for one batch runs on the server while this process reads and checks the next batch's lines,
+    The batch is copied and recorded on the server while this process reads and checks the next batch's lines,
     so the Python work (HMAC and Damm checks, a few microseconds a line) overlaps the database's instead of
     preceding it: on two cores a million-line file takes about as long as its slower half. Only one thing ever
-    uses the connection at a time: the thread's statement is waited for before the next batch is copied, and
-    everything else in this reading runs after the last one. (The thread uses the DB-API connection directly;
+    uses the connection at a time: the thread's work on a batch is waited for before the next batch is handed
+    over, and everything else in this reading runs after the last one. (The thread uses the DB-API connection directly;
     Django's connection wrapper belongs to the calling thread.)
     """
 
     def __init__(self, cursor, *, params: dict, skip_ri: bool) -> None:
-        self.cursor = cursor
         self.raw = cursor.connection  # psycopg's connection under Django's wrapper, in this transaction
         self.params = params
         self.skip_ri = skip_ri
@@ -454,7 +499,8 @@ class _Recorder:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake")
         self._running: Future | None = None
 
-    def record(self, chunks: list[list[str]]) -> None:
+    def record(self, chunks: list[list[str]], books: list[int]) -> None:
+        """Record a batch: its rows, and the books first seen in it (to be looked up)."""
         # Rows in book and ticket order (each row starts with those digits), sorted here while the database
         # still works on the previous batch: the statement then probes and inserts in index order without a
         # sort of its own. (Order is for speed only; no result depends on it.)
@@ -466,23 +512,27 @@ class _Recorder:
         del rows
         self.sort_seconds += time.perf_counter() - started
         self.wait()
-        started = time.perf_counter()
-        if self.batches:
-            self.cursor.execute("TRUNCATE intake_staging")
-        with self.cursor.copy("COPY intake_staging (book, ticket, denom, line_no, code, cls, extra) FROM STDIN") \
-                as copy:
-            copy.write(text)
-        self.copy_seconds += time.perf_counter() - started
+        first = not self.batches
         self.batches += 1
-        self._running = self._pool.submit(self._classify, lines)
+        self._running = self._pool.submit(self._copy_and_classify, text, lines, books, first)
 
-    def _classify(self, lines: int) -> None:
+    def _copy_and_classify(self, text: str, lines: int, books: list[int], first: bool) -> None:
+        # The COPY runs here too, not in the reading thread: the server parses it while Python reads on.
         started = time.perf_counter()
         with self.raw.cursor() as cursor:
+            if not first:
+                cursor.execute("TRUNCATE intake_staging")
+            with cursor.copy("COPY intake_staging (book, ticket, denom, line_no, code, cls, extra) FROM STDIN") \
+                    as copy:
+                copy.write(text)
+            self.copy_seconds += time.perf_counter() - started
+            started = time.perf_counter()
             # The planner's view of the batch: how many lines and books, how many of each class. Only the columns
             # the statement joins and filters on, from a small sample (see _verify): the code and extra columns'
             # statistics cost five times as much and decide nothing.
             cursor.execute("ANALYZE intake_staging (book, ticket, denom, cls)")
+            if books:
+                cursor.execute(_LOOK_UP_BOOKS, {**self.params, "books": books})
             if self.skip_ri:
                 cursor.execute("SET LOCAL session_replication_role = replica")
             cursor.execute(_CLASSIFY_AND_RECORD, self.params)
@@ -558,7 +608,13 @@ def _verify(*, actor, envelope, source, digest, file_name, lines, accept_good_li
             cursor.execute(_LOCK_REFERENCED, params)
         recorder = _Recorder(cursor.cursor, params=params, skip_ri=skip_ri)
         batch: list[list[str]] = []
-        batch_codes, batch_size = 0, min(FIRST_BATCH_CODES, BATCH_CODES)
+        batch_codes, sizes = 0, _batch_sizes(len(lines))
+        batch_size = next(sizes)
+        # The recorder's thread needs the interpreter for a moment at each step of its COPY and between its
+        # statements, while this thread reads without pause: by default it would wait up to 5 ms each time, and
+        # the database with it (see _Recorder).
+        switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL)
         try:
             for chunk in scan.rows(lines):
                 batch.append(chunk)
@@ -566,11 +622,9 @@ def _verify(*, actor, envelope, source, digest, file_name, lines, accept_good_li
                     # Once a line is unreadable and the clerk has not accepted the others, the file will be
                     # refused: read on for the full list of errors, but record nothing more.
                     if accept_good_lines or not scan.errors:
-                        recorder.record(batch)
-                    # Each batch at most half as large again as the last: the next batch's reading then takes
-                    # no longer than this batch's statement, and the database does not wait for Python.
+                        recorder.record(batch, scan.take_new_books())
                     batch, batch_codes = [], scan.codes
-                    batch_size = min(BATCH_CODES, int(batch_size * BATCH_GROWTH))
+                    batch_size = next(sizes)
             if scan.codes + len(scan.errors) > MAX_LINES:
                 raise IntakeError(_("The file has more than %(max)s lines; split it.") % {"max": f"{MAX_LINES:,}"})
             errors = scan.errors
@@ -582,8 +636,9 @@ def _verify(*, actor, envelope, source, digest, file_name, lines, accept_good_li
             if not scan.codes:
                 raise IntakeError(_("No line could be read."), errors)
             if batch:
-                recorder.record(batch)
+                recorder.record(batch, scan.take_new_books())
         finally:
+            sys.setswitchinterval(switch_interval)
             recorder.close()
         timings["parse, check codes, COPY, classify, record"] = time.perf_counter() - started
         timings["  Python reading lines"] = scan.python_seconds

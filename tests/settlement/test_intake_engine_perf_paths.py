@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import sys
 from datetime import date
 
 import pytest
@@ -347,11 +348,11 @@ def test_a_failing_batch_statement_rolls_the_reading_back(received, alice, monke
     _small_batches(monkeypatch, 2)
     statements = []
 
-    def record(self, rows, _real=intake._Recorder.record):
+    def record(self, rows, books, _real=intake._Recorder.record):
         statements.append(len(statements))
         if len(statements) == 3:  # the third batch's statement fails on the server
             monkeypatch.setattr(intake, "_CLASSIFY_AND_RECORD", "SELECT 1 / 0")
-        _real(self, rows)
+        _real(self, rows, books)
 
     monkeypatch.setattr(intake._Recorder, "record", record)
     with pytest.raises(DatabaseError):
@@ -373,3 +374,48 @@ def test_a_line_neither_paid_nor_rejected_refuses_the_whole_reading(received, al
         envelope_read(actor=alice, envelope=received, source="scanner",
                       content=scanner_file(code(1, 1), forged(1, 2), code(1, 3)))
     assert _nothing_saved() == (0, 0, 0)  # refused whole: no read, no redemption, no outcome
+
+
+@pytest.mark.parametrize("total", [0, 1, 2_000, 24_999, 60_000, 150_000, 1_000_000, 2_000_000])
+def test_batches_are_small_at_both_ends_of_a_file_and_cover_it(total):
+    sizes = intake._batch_sizes(total)
+    planned, covered = [], 0
+    while covered < total:
+        planned.append(next(sizes))
+        covered += planned[-1]
+    assert next(sizes) == intake.BATCH_CODES  # more codes than lines were counted: still batches, never a stop
+    assert all(0 < size <= intake.BATCH_CODES for size in planned)
+    if total <= intake.FIRST_BATCH_CODES:
+        assert planned == ([total] if total else [])  # a clerk's envelope file: one batch
+    else:
+        # The database starts after a small first batch, and the last batch it records alone is as small.
+        assert planned[0] == intake.FIRST_BATCH_CODES and planned[-1] <= 2 * intake.FIRST_BATCH_CODES
+        assert planned[len(planned) // 2] >= planned[0] and covered - total < len(planned)  # rounded up only
+
+
+@pytest.mark.django_db
+def test_each_book_is_looked_up_once_per_reading_in_order(received, alice, monkeypatch):
+    _small_batches(monkeypatch, 3)
+    looked_up = []
+
+    def copy_and_classify(self, text, lines, books, first, _real=intake._Recorder._copy_and_classify):
+        looked_up.append(books)
+        _real(self, text, lines, books, first)
+
+    monkeypatch.setattr(intake._Recorder, "_copy_and_classify", copy_and_classify)
+    codes = [code(2, 1), code(1, 1), code(1, 2), forged(3, 1), code(1, 1), code(2, 2), code(900, 1), code(2, 3)]
+    report = envelope_read(actor=alice, envelope=received, source="scanner", content=scanner_file(*codes))
+    assert dict(report.counts) == {"valid": 5, "bad_check": 1, "duplicate_in_batch": 1, "unsold": 1}
+    # Batches of three lines: books 2 and 1 (in order); then none (book 3's code is forged, so book 3 is not
+    # looked up, and books 1 and 2 were looked up already); then book 900 (in the vault).
+    assert looked_up == [[1, 2], [], [900]]
+
+
+@pytest.mark.django_db
+def test_the_interpreters_switch_interval_is_restored_after_a_reading(received, alice):
+    before = sys.getswitchinterval()
+    envelope_read(actor=alice, envelope=received, source="scanner", content=scanner_file(code(1, 1)))
+    assert sys.getswitchinterval() == before
+    with pytest.raises(IntakeError):
+        envelope_read(actor=alice, envelope=received, source="scanner", content=scanner_file("12345"))
+    assert sys.getswitchinterval() == before
