@@ -283,10 +283,12 @@ class Command(BaseCommand):
 
         envelope = self._envelope(1)
         rss_before = _max_rss_mb()
+        machine_before, process_before = _machine_cpu(), os.times()
         started = time.perf_counter()
         report = intake.envelope_read(actor=self.user, envelope=envelope, source=SerialRead.Source.SCANNER,
                                       content=content, file_name="bench.txt")
         seconds = time.perf_counter() - started
+        machine_after, process_after = _machine_cpu(), os.times()
         rss_after = _max_rss_mb()
         got = Counter(report.counts)
         if got["valid"] != expected["valid"] or sum(got.values()) != serials:
@@ -300,6 +302,12 @@ class Command(BaseCommand):
             pass
         _current, traced_peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
+        # ...and untraced, timed: what this machine's Python needs for the file's reading alone, right now. The
+        # engine's wall time over this is comparable between runs on a machine whose speed varies.
+        scan = intake._Scan(campaign=self.campaign, keys={self.campaign.serial_prefix: self.key})
+        for _chunk in scan.rows(intake.decode_scanner_file(content).splitlines()):
+            pass
+        python_only = scan.python_seconds
 
         rate = serials / seconds
         self.out("")
@@ -308,6 +316,15 @@ class Command(BaseCommand):
         for phase, phase_seconds in getattr(report, "timings", {}).items():
             self.out(f"  phase {phase:<24}{phase_seconds:>8.2f} s")
         self.out("  classes " + ", ".join(f"{cls} {n:,}" for cls, n in sorted(got.items())))
+        self.out(f"Python reading alone (the same lines, no database, after the run): {python_only:.2f} s; "
+                 f"engine / Python reading alone = {seconds / python_only:.2f}")
+        process_cpu = (process_after.user + process_after.system) - (process_before.user + process_before.system)
+        if machine_before and machine_after:
+            busy = machine_after[0] - machine_before[0]
+            idle = machine_after[1] - machine_before[1]
+            self.out(f"CPU during the run: {busy:.2f} s busy ({process_cpu:.2f} s this process, {busy - process_cpu:.2f} s "
+                     f"the rest: database server, WAL writer, kernel), {idle:.2f} s idle, of "
+                     f"{os.cpu_count()} × {seconds:.2f} s")
         self.out(f"peak memory: max RSS {rss_after:,.0f} MB (before the run {rss_before:,.0f} MB), Python traced "
                  f"peak of parsing {traced_peak / 2**20:,.0f} MB (target < 1,024 MB)")
         self.out(f"floor: plain COPY of the same lines {floor_seconds:.2f} s ({serials / floor_seconds:,.0f} "
@@ -393,6 +410,18 @@ class Command(BaseCommand):
         except _Rollback:
             pass
         return time.perf_counter() - started
+
+
+def _machine_cpu() -> tuple[float, float] | None:
+    """(busy, idle) CPU seconds of the whole machine so far, from /proc/stat (None where there is none)."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(x) for x in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / tick, idle / tick  # user nice system idle iowait irq softirq steal
 
 
 def _max_rss_mb() -> float:
