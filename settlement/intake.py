@@ -20,10 +20,12 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -210,7 +212,7 @@ class _Scan:
 
     def take_new_books(self) -> list[int]:
         """The books first seen since the last call (for the batch of the rows yielded so far), in order: the
-        lookup then walks the books' index from one end to the other (half the time of random order)."""
+        lookup then walks the books' index from one end to the other instead of jumping about it."""
         books = sorted(map(int, self.new_books))
         self.new_books.clear()
         return books
@@ -303,6 +305,33 @@ def _batch_sizes(total: int) -> Iterator[int]:
     yield from tail
     while True:
         yield BATCH_CODES
+
+
+_switching_lock = threading.Lock()
+_switching_readers = 0
+_switching_saved = 0.005
+
+
+@contextmanager
+def _fine_switching() -> Iterator[None]:
+    """A short interpreter switch interval while a reading runs. The recorder's thread needs the interpreter for a
+    moment at each step of its COPY and between its statements, while the reading thread reads without pause: at
+    Python's default interval it would wait up to 5 ms each time, and the database with it. The interval is
+    process-wide, so readings in several threads of one process share it: the first sets it, the last restores
+    what was there before."""
+    global _switching_readers, _switching_saved
+    with _switching_lock:
+        if not _switching_readers:
+            _switching_saved = sys.getswitchinterval()
+            sys.setswitchinterval(SWITCH_INTERVAL)
+        _switching_readers += 1
+    try:
+        yield
+    finally:
+        with _switching_lock:
+            _switching_readers -= 1
+            if not _switching_readers:
+                sys.setswitchinterval(_switching_saved)
 
 
 def _check_envelope(envelope: Envelope, *, hold_suspended: bool = False) -> None:
@@ -610,35 +639,31 @@ def _verify(*, actor, envelope, source, digest, file_name, lines, accept_good_li
         batch: list[list[str]] = []
         batch_codes, sizes = 0, _batch_sizes(len(lines))
         batch_size = next(sizes)
-        # The recorder's thread needs the interpreter for a moment at each step of its COPY and between its
-        # statements, while this thread reads without pause: by default it would wait up to 5 ms each time, and
-        # the database with it (see _Recorder).
-        switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(SWITCH_INTERVAL)
         try:
-            for chunk in scan.rows(lines):
-                batch.append(chunk)
-                if scan.codes - batch_codes >= batch_size:
-                    # Once a line is unreadable and the clerk has not accepted the others, the file will be
-                    # refused: read on for the full list of errors, but record nothing more.
-                    if accept_good_lines or not scan.errors:
-                        recorder.record(batch, scan.take_new_books())
-                    batch, batch_codes = [], scan.codes
-                    batch_size = next(sizes)
-            if scan.codes + len(scan.errors) > MAX_LINES:
-                raise IntakeError(_("The file has more than %(max)s lines; split it.") % {"max": f"{MAX_LINES:,}"})
-            errors = scan.errors
-            if not scan.codes and not errors:
-                raise IntakeError(_("No ticket codes were found."))
-            if errors and not accept_good_lines:
-                raise IntakeError(_("%(n)s lines could not be read. Re-scan those tickets, or accept the other "
-                                    "lines explicitly.") % {"n": len(errors)}, errors)
-            if not scan.codes:
-                raise IntakeError(_("No line could be read."), errors)
-            if batch:
-                recorder.record(batch, scan.take_new_books())
+            with _fine_switching():
+                for chunk in scan.rows(lines):
+                    batch.append(chunk)
+                    if scan.codes - batch_codes >= batch_size:
+                        # Once a line is unreadable and the clerk has not accepted the others, the file will be
+                        # refused: read on for the full list of errors, but record nothing more.
+                        if accept_good_lines or not scan.errors:
+                            recorder.record(batch, scan.take_new_books())
+                        batch, batch_codes = [], scan.codes
+                        batch_size = next(sizes)
+                if scan.codes + len(scan.errors) > MAX_LINES:
+                    raise IntakeError(_("The file has more than %(max)s lines; split it.")
+                                      % {"max": f"{MAX_LINES:,}"})
+                errors = scan.errors
+                if not scan.codes and not errors:
+                    raise IntakeError(_("No ticket codes were found."))
+                if errors and not accept_good_lines:
+                    raise IntakeError(_("%(n)s lines could not be read. Re-scan those tickets, or accept the "
+                                        "other lines explicitly.") % {"n": len(errors)}, errors)
+                if not scan.codes:
+                    raise IntakeError(_("No line could be read."), errors)
+                if batch:
+                    recorder.record(batch, scan.take_new_books())
         finally:
-            sys.setswitchinterval(switch_interval)
             recorder.close()
         timings["parse, check codes, COPY, classify, record"] = time.perf_counter() - started
         timings["  Python reading lines"] = scan.python_seconds

@@ -419,3 +419,15 @@ def test_the_interpreters_switch_interval_is_restored_after_a_reading(received, 
     with pytest.raises(IntakeError):
         envelope_read(actor=alice, envelope=received, source="scanner", content=scanner_file("12345"))
     assert sys.getswitchinterval() == before
+
+
+def test_readings_in_two_threads_share_the_switch_interval_and_the_last_restores_it():
+    before = sys.getswitchinterval()
+    first, second = intake._fine_switching(), intake._fine_switching()
+    first.__enter__()
+    second.__enter__()  # a second reading starts while the first runs
+    assert sys.getswitchinterval() == pytest.approx(intake.SWITCH_INTERVAL)
+    first.__exit__(None, None, None)  # the first ends: the second still reads at the short interval
+    assert sys.getswitchinterval() == pytest.approx(intake.SWITCH_INTERVAL)
+    second.__exit__(None, None, None)
+    assert sys.getswitchinterval() == before
