@@ -513,8 +513,8 @@ class _Recorder:
     so the Python work (HMAC and Damm checks, a few microseconds a line) overlaps the database's instead of
     preceding it: on two cores a million-line file takes about as long as its slower half. Only one thing ever
     uses the connection at a time: the thread's work on a batch is waited for before the next batch is handed
-    over, and everything else in this reading runs after the last one. (The thread uses the DB-API connection directly;
-    Django's connection wrapper belongs to the calling thread.)
+    over, and everything else in this reading runs after the last one. (The thread uses the DB-API connection
+    directly; Django's connection wrapper belongs to the calling thread.)
     """
 
     def __init__(self, cursor, *, params: dict, skip_ri: bool) -> None:
