@@ -171,9 +171,9 @@ class _Scan:
     """Reads lines into COPY rows for the staging table, judging each code as far as Python can.
 
     The hot path is a line of exactly 21 ASCII digits (what scanners send): one Damm check, one keyed check
-    code and one formatted row, with no per-code objects. The two checks are spelled out in the loop rather than
-    called (``damm_valid_code`` and ``check_code_matcher`` of ``vouchers.serials``, on the same tables and pads):
-    the two calls a code were about a tenth of the loop's time. Every other line
+    code and one formatted row, with no per-code objects. The two checks are spelled out in the loop, on the
+    tables and pads of ``vouchers.serials`` (``DAMM_TRIPLES``, ``check_code_pads``), rather than called: two
+    calls a code were about a tenth of the loop's time. Every other line
     (spaces, hyphens, full-width digits, extra columns, letters) goes through ``_parse_line``, the same
     reading a typed code gets; codes of other campaigns go through ``vouchers.serials`` in full. Each row is
     one line of COPY text that starts with the code's book and ticket digits (the batch's sort key); the rows
@@ -228,7 +228,7 @@ class _Scan:
         codes = 0
         for line_no, line in enumerate(lines, start=1):
             if len(line) == 21 and line.isdigit() and line.isascii():
-                # damm_valid_code(line), inline
+                # The Damm check of all 21 digits, three at a time: a final state other than 0 is a typo.
                 if t[t[t[t[t[t[t[0][line[0:3]]][line[3:6]]][line[6:9]]][line[9:12]]][line[12:15]]][line[15:18]]][
                         line[18:21]]:
                     errors.append(LineError(line_no, line, _("the check digit does not match (a misread or typo)")))
@@ -246,7 +246,7 @@ class _Scan:
             book = digits[3:10]
             if (fast_prefix is not None and digits.startswith(fast_prefix) and digits[2] != "0"
                     and book != "0000000" and digits[10:12] != "00"):
-                # check_code_matcher(key)(digits), inline: HMAC-SHA256 of the first 12 digits on the prepared pads
+                # The keyed check code: HMAC-SHA256 of the first 12 digits, on the prepared pads.
                 inner = inner_copy()
                 inner.update(digits[:12].encode("ascii"))
                 outer = outer_copy()
@@ -255,23 +255,19 @@ class _Scan:
                     cls = "bad_check"
                 elif not valid_only:
                     cls = self.valid_class
+                elif digits in seen:  # the same code earlier in this reading: a duplicate if that one is payable
+                    cls = "dup"
                 else:
-                    if digits in seen:  # the same code earlier in this reading: a duplicate if that one is payable
-                        cls = "dup"
-                    else:
-                        seen.add(digits)
-                        cls = "valid"
-                    if book not in known_books:
-                        known_books.add(book)
-                        new_books.append(book)
+                    seen.add(digits)
+                    cls = "valid"
             else:
                 cls = self._judge_slowly(digits)
                 if cls == "valid":
                     cls = "dup" if digits in seen else "valid"
                     seen.add(digits)
-                    if book not in known_books:
-                        known_books.add(book)
-                        new_books.append(book)
+            if (cls == "valid" or cls == "dup") and book not in known_books:  # to be looked up (take_new_books)
+                known_books.add(book)
+                new_books.append(book)
             append(f"{book}\t{digits[10:12]}\t{digits[2]}\t{line_no}\t{digits}\t{cls}\t{extra}\n")
             if len(buffer) >= self.CHUNK_ROWS:
                 self.codes = codes
@@ -418,9 +414,9 @@ rejected AS (
            CASE WHEN j.cls = 'malformed' THEN 0 ELSE j.ticket END,
            CASE WHEN j.cls = 'already_redeemed' THEN %(campaign)s::bigint END, j.extra
     FROM (
-        -- The same conditions as the insert's, line by line, in the order of DESIGN.md's classes. (Written twice
-        -- because one shared, inlined definition cost 3 to 8 per cent more on 300,000-line batches; _Recorder checks that
-        -- every line comes out of exactly one of the two inserts.)
+        -- The same conditions as the insert's, line by line, in the order of DESIGN.md's classes. (Written
+        -- twice because one shared, inlined definition cost 3 to 8 per cent more on 300,000-line batches;
+        -- _Recorder checks that every line comes out of exactly one of the two inserts.)
         SELECT s.line_no, s.code, s.extra, s.book, s.ticket,
                CASE
                    WHEN s.cls NOT IN ('valid', 'dup') THEN s.cls

@@ -40,10 +40,9 @@ from vouchers.serials import (
     TicketId,
     Verdict,
     check_code,
-    check_code_matcher,
+    check_code_pads,
     damm_digit,
     damm_valid,
-    damm_valid_code,
     group_code,
     make_code,
     verify_many,
@@ -69,30 +68,39 @@ def _english():
 @given(ticket=tickets, key=keys, tail=st.text(alphabet="0123456789", min_size=8, max_size=8))
 @example(ticket=TicketId(12, 1, 1, 1), key=b"k" * 64, tail="00000000")
 @example(ticket=TicketId(12, 1, 1, 1), key=b"k" * 65, tail="00000000")
-def test_the_fast_check_code_matches_the_reference_hmac(ticket, key, tail):
-    matches = check_code_matcher(key)
+def test_the_scanners_check_code_is_the_reference_hmac(ticket, key, tail):
+    # The scanner's inline check on check_code_pads, for keys of every length (over 64 bytes HMAC hashes the key).
     genuine = make_code(ticket, key)
-    assert matches(genuine)
     assert genuine[12:20] == check_code(ticket, key)
-    # Any other 8 digits in the check code's place are told apart exactly as the reference does.
-    other = ticket.head + tail + "0"
-    assert matches(other) == (tail == check_code(ticket, key))
+    assert _classes([genuine], ticket.prefix, key) == ["valid"]
+    # Any other 8 digits in the check code's place (with a right Damm digit) are told apart as the reference does.
+    head = ticket.head + tail
+    assert _classes([head + damm_digit(head)], ticket.prefix, key) == [
+        "valid" if tail == check_code(ticket, key) else "bad_check"]
     # ...and the reference is HMAC-SHA256 itself.
     mac = hmac.new(key, ticket.head.encode(), hashlib.sha256).digest()
     assert int(genuine[12:20]) == int.from_bytes(mac[:8], "big") % 10**8
 
 
-def test_the_fast_check_code_needs_a_key():
+def test_the_check_code_pads_need_a_key():
     with pytest.raises(ValueError, match="key"):
-        check_code_matcher(b"")
+        check_code_pads(b"")
 
 
 @hsettings(max_examples=500, deadline=None)
 @given(code=digits21)
-def test_the_bulk_damm_test_is_the_damm_test(code):
-    assert damm_valid_code(code) == damm_valid(code)
+def test_the_scanners_damm_test_is_the_damm_test(code):
+    # Any 21 digits on the scanner's fast path: refused as a typo exactly when the reference Damm test fails.
+    _rows, errors = _fast([code], prefix=12, keys={12: KEY}, outside=False)
+    assert bool(errors) == (not damm_valid(code))
     fixed = code[:20] + damm_digit(code[:20])
-    assert damm_valid_code(fixed) and damm_valid(fixed)
+    assert damm_valid(fixed) and _fast([fixed], prefix=12, keys={12: KEY}, outside=False)[1] == []
+
+
+def _classes(lines, prefix, key):
+    rows, errors = _fast(lines, prefix=prefix, keys={prefix: key}, outside=False)
+    assert errors == []
+    return [cls for _line_no, _digits, cls, _extra in rows]
 
 
 @pytest.mark.parametrize("value", ["", "plain", "a\\b", "tab\there", "cr\rnl\n", "nul\x00x", "日本語,\\t"])

@@ -297,17 +297,12 @@ class Command(BaseCommand):
         # The engine's Python part again (decode, split, judge, build the COPY chunks), traced, without the
         # database: the peak of what Python holds for a file this size.
         tracemalloc.start()
-        scan = intake._Scan(campaign=self.campaign, keys={self.campaign.serial_prefix: self.key})
-        for _chunk in scan.rows(intake.decode_scanner_file(content).splitlines()):
-            pass
+        self._read_alone(content)
         _current, traced_peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         # ...and untraced, timed: what this machine's Python needs for the file's reading alone, right now. The
         # engine's wall time over this is comparable between runs on a machine whose speed varies.
-        scan = intake._Scan(campaign=self.campaign, keys={self.campaign.serial_prefix: self.key})
-        for _chunk in scan.rows(intake.decode_scanner_file(content).splitlines()):
-            pass
-        python_only = scan.python_seconds
+        python_only = self._read_alone(content)
 
         rate = serials / seconds
         self.out("")
@@ -395,6 +390,14 @@ class Command(BaseCommand):
         except _Rollback:
             pass
         return time.perf_counter() - started
+
+    def _read_alone(self, content: bytes) -> float:
+        """The engine's Python part on the file (decode, split, judge, build the COPY rows), without a database:
+        the seconds its reading loop took."""
+        scan = intake._Scan(campaign=self.campaign, keys={self.campaign.serial_prefix: self.key})
+        for _chunk in scan.rows(intake.decode_scanner_file(content).splitlines()):
+            pass
+        return scan.python_seconds
 
     def _floor(self, content: bytes) -> float:
         """A plain COPY of the file's lines into a one-column table: the least any engine must spend."""
