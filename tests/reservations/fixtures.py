@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from reservations import selectors
+from reservations import ratelimit, selectors
 from reservations.models import Counter, ReservationSettings, Slot
 
 
@@ -34,6 +35,14 @@ def _fresh_reservation_caches():
     selectors.booking_context_forget()
     yield
     selectors.booking_context_forget()
+
+
+@pytest.fixture
+def steady_rate_window(monkeypatch):
+    """The rate limiter's clock held one second into a window. Its windows are fixed minutes: a test whose
+    requests straddled a minute's end saw its count start again (a 400 where the limit's 429 was due)."""
+    start = (int(datetime.now().timestamp()) // 60) * 60 + 1
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: start))
 
 
 def open_settings(campaign, **overrides) -> ReservationSettings:

@@ -222,7 +222,7 @@ def test_a_resident_books_with_the_link_code_from_the_letter(world, client):
     assert again.status_code == 400
 
 
-def test_a_link_code_lookup_is_rate_limited(world, client, settings):
+def test_a_link_code_lookup_is_rate_limited(world, client, settings, steady_rate_window):
     settings.RESERVATION_LOOKUP_RATE = 2
     for _i in range(2):
         client.post("/reserve/code/", {"code": "AAAA-BBBB-CCCC-DDDD-E"})

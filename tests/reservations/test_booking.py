@@ -143,7 +143,7 @@ def test_the_api_views_changes_and_cancels_with_number_and_key(client, resv, slo
     assert other.booked == 0
 
 
-def test_booking_and_lookups_are_rate_limited_per_address(client, slot, settings):
+def test_booking_and_lookups_are_rate_limited_per_address(client, slot, settings, steady_rate_window):
     settings.RESERVATION_BOOK_RATE = 2
     settings.RESERVATION_LOOKUP_RATE = 3
     assert api_book(client, slot, key="1").status_code == 201
