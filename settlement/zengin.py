@@ -2,9 +2,13 @@
 
 Everything a bank receives from us in a Zengin file is single-byte JIS X 0201 text (written as CP932). Names —
 account holders (口座名義), our own company name as the remitter — must be in a small character set and fit
-fixed-width fields, so a merchant's "株式会社ヤマダショウテン" is sent as "ｶ)ﾔﾏﾀﾞｼﾖｳﾃﾝ". The bank compares that
+fixed-width fields, so a merchant's "株式会社ヤマダショウテン" is registered as "ｶ)ﾔﾏﾀﾞｼﾖｳﾃﾝ". The bank compares that
 string with the name it has on file; a wrong or cut-off name makes the transfer fail or bounce days later,
 which is why ``zengin_kana()`` refuses what it cannot convert instead of guessing or truncating.
+
+Abbreviating corporate forms is a guess at how the bank registered the name, so it happens only where a person
+types the name and sees the result (the bank-account forms). The file writer never guesses: a name that is
+already Zengin text goes into the file byte for byte, any other is only converted (width, kana, case).
 """
 
 from __future__ import annotations
@@ -105,7 +109,7 @@ def is_zengin_text(text: str) -> bool:
     return all(char in ZENGIN_CHARS for char in text)
 
 
-def zengin_kana(text: str, *, max_bytes: int = HOLDER_NAME_BYTES) -> str:
+def zengin_kana(text: str, *, max_bytes: int = HOLDER_NAME_BYTES, abbreviate: bool = True) -> str:
     """Return an account holder or company name as banks register it, e.g. "ｶ)ﾔﾏﾀﾞｼﾖｳﾃﾝ".
 
     Accepts the name as people type it: katakana or hiragana, full- or half-width, lower-case letters,
@@ -113,12 +117,16 @@ def zengin_kana(text: str, *, max_bytes: int = HOLDER_NAME_BYTES) -> str:
     (we do not know their reading), for any other character outside ``ZENGIN_CHARS`` and for a name longer
     than ``max_bytes`` — it is never truncated, because a cut-off name may not match the bank's record.
     Applying it to its own result changes nothing.
+
+    With ``abbreviate=False`` corporate forms spelled in kana stay spelled out (カブシキガイシャ → ｶﾌﾞｼｷｶﾞｲｼﾔ) and
+    those in kanji are refused like any kanji: for the file writer, which must not guess.
     """
     name = fold_kana(normalize(text)).translate(_TO_ZENGIN)
     if not name:
         raise ZenginNameError(_("Enter the name in katakana, as the bank has it registered."))
-    length = len(name)
-    name = _CORPORATE_FORM.sub(lambda match: _abbreviate(match, length), name)
+    if abbreviate:
+        length = len(name)
+        name = _CORPORATE_FORM.sub(lambda match: _abbreviate(match, length), name)
     name = _SPACES.sub(" ", to_halfwidth_kana(name)).strip(" ")
 
     for char in name:
@@ -127,17 +135,21 @@ def zengin_kana(text: str, *, max_bytes: int = HOLDER_NAME_BYTES) -> str:
 
     over = len(name.encode("cp932")) - max_bytes
     if over > 0:
-        raise ZenginNameError(
-            ngettext(
-                "The name is %(over)d character over the %(max)d-character limit for bank transfers "
-                "(ﾞ and ﾟ count as characters). Shorten it the way the bank has it registered.",
-                "The name is %(over)d characters over the %(max)d-character limit for bank transfers "
-                "(ﾞ and ﾟ count as characters). Shorten it the way the bank has it registered.",
-                over,
-            ) % {"over": over, "max": max_bytes},
-            over=over,
-        )
+        raise _too_long(over, max_bytes)
     return name
+
+
+def _too_long(over: int, max_bytes: int) -> ZenginNameError:
+    return ZenginNameError(
+        ngettext(
+            "The name is %(over)d character over the %(max)d-character limit for bank transfers "
+            "(ﾞ and ﾟ count as characters). Shorten it the way the bank has it registered.",
+            "The name is %(over)d characters over the %(max)d-character limit for bank transfers "
+            "(ﾞ and ﾟ count as characters). Shorten it the way the bank has it registered.",
+            over,
+        ) % {"over": over, "max": max_bytes},
+        over=over,
+    )
 
 
 def _abbreviate(match: re.Match[str], length: int) -> str:
@@ -173,6 +185,11 @@ def _unusable_message(char: str) -> str:
 # CRLF: one header (データ区分 1), one data record per transfer (2), a trailer with the count and the sum (8) and
 # an end record (9). Numeric fields (N) are right-aligned and zero-filled, text fields (C) left-aligned and
 # space-filled. The widths below are the Zengin standard layout (全銀協制定フォーマット, 種別コード 21, コード区分 0).
+#
+# Text fields: a value that is already Zengin text is written byte for byte (the writer is idempotent on valid
+# input); any other is converted by ``zengin_kana(..., abbreviate=False)``. A value that does not fit its field
+# is refused, never cut: the bank checks the payee name against its records, and a cut bank or branch name is
+# a different name. (The bank and branch names of the zengin-code data all fit their 15 bytes.)
 
 RECORD_BYTES = 120
 NEWLINES = {"CRLF": b"\r\n", "none": b""}
@@ -196,9 +213,10 @@ END_LAYOUT = (("record_type", "N", 1), ("dummy", "X", 119))
 for _layout in (HEADER_LAYOUT, DATA_LAYOUT, TRAILER_LAYOUT, END_LAYOUT):
     assert sum(width for _name, _kind, width in _layout) == RECORD_BYTES, _layout
 
-# Names the bank checks against its records must never be cut; bank and branch names are informational (the
-# codes route the transfer) and are cut to the field, as banks' own software does.
-_STRICT_NAMES = {"requester_name", "payee_name", "edi"}
+# 顧客コード1/2 (bytes 92–111 of a data record) are the requester's own optional references. An absent one is
+# written as spaces, as in the reference files of independent implementations; zeros would be a code that was
+# given. A given code is zero-filled like any number. (With EDI information those 20 bytes carry the EDI text.)
+_BLANK_WHEN_ABSENT = frozenset({"customer_code1", "customer_code2"})
 
 
 class ZenginFileError(ValueError):
@@ -221,25 +239,46 @@ def _numeric(field: str, value, width: int) -> bytes:
     return text.rjust(width, "0").encode("ascii")
 
 
+def _absent(value) -> bool:
+    return value is None or str(value).strip() == ""
+
+
 @functools.lru_cache(maxsize=65536)
-def _normalised(text: str, max_bytes: int) -> str:
-    # A transfer file repeats the same bank and branch names thousands of times: normalise each once.
-    return zengin_kana(text, max_bytes=max_bytes)
+def _file_text(text: str, width: int) -> str:
+    # A transfer file repeats the same bank and branch names thousands of times: look at each once.
+    if is_zengin_text(text):
+        if len(text) > width:  # every Zengin character is one byte
+            raise _too_long(len(text) - width, width)
+        return text
+    return zengin_kana(text, max_bytes=width, abbreviate=False)
 
 
-def _text(field: str, value, width: int, *, strict: bool) -> bytes:
+def _text(field: str, value, width: int) -> bytes:
     text = "" if value is None else str(value)
-    if text.strip():
-        try:
-            text = _normalised(text, width if strict else 10_000)
-        except ZenginNameError as exc:
-            raise ZenginFileError(field, str(exc)) from None
-    else:
-        text = ""
+    if not text.strip():
+        return b" " * width
+    try:
+        text = _file_text(text, width)
+    except ZenginNameError as exc:
+        raise ZenginFileError(field, _with_abbreviation_hint(str(exc), text, width)) from None
     data = text.encode("cp932")
     if len(data) != len(text):  # cannot happen for ZENGIN_CHARS; a guard against a future widening of the set
         raise ZenginFileError(field, _("contains characters that are not single bytes."))
-    return data[:width].ljust(width, b" ")
+    return data.ljust(width, b" ")
+
+
+def _with_abbreviation_hint(message: str, text: str, width: int) -> str:
+    """Add, when the name has a corporate form, what the bank-account form would have made of it (if it fits)."""
+    if not _CORPORATE_FORM.search(fold_kana(normalize(text)).translate(_TO_ZENGIN)):
+        return message
+    try:
+        abbreviated = zengin_kana(text, max_bytes=width)
+    except ZenginNameError:
+        return message
+    return message + " " + _(
+        "Corporate forms are not abbreviated in the transfer file. "
+        "If the bank has the name registered as “%(abbreviated)s”, enter it that way."
+    ) % {"abbreviated": abbreviated}
 
 
 def encode_record(layout, values: dict, *, prefix: str = "") -> bytes:
@@ -248,9 +287,13 @@ def encode_record(layout, values: dict, *, prefix: str = "") -> bytes:
     for name, kind, width in layout:
         field = f"{prefix}{name}"
         if kind == "N":
-            parts.append(_numeric(field, values.get(name), width))
+            value = values.get(name)
+            if name in _BLANK_WHEN_ABSENT and _absent(value):
+                parts.append(b" " * width)
+            else:
+                parts.append(_numeric(field, value, width))
         elif kind == "C":
-            parts.append(_text(field, values.get(name), width, strict=name in _STRICT_NAMES))
+            parts.append(_text(field, values.get(name), width))
         else:
             parts.append(b" " * width)
     record = b"".join(parts)
@@ -284,7 +327,7 @@ def _data_values(transfer: dict, prefix: str) -> dict:
 
 def _edi_record(values: dict, prefix: str) -> bytes:
     """With EDI information the 20 bytes of customer codes 1 and 2 carry it as text, flagged "Y"."""
-    edi = _text(f"{prefix}edi", values["edi"], 20, strict=True)
+    edi = _text(f"{prefix}edi", values["edi"], 20)
     plain = dict(values, customer_code1="", customer_code2="", edi_flag="Y")
     record = encode_record(DATA_LAYOUT, plain, prefix=prefix)
     return record[:91] + edi + record[111:]
@@ -297,7 +340,9 @@ def transfer_file(header: dict, transfers, *, newline: str = "CRLF", expected_co
     ``header`` has requester_code, requester_name, transfer_date (MMDD), bank_code, bank_name, branch_code,
     branch_name, account_type, account_number. Each transfer has bank_code, bank_name, branch_code, branch_name,
     account_type, account_number, payee_name, amount and optionally clearing_house, new_code, customer_code1,
-    customer_code2, edi, transfer_type. Names in any width or kana form go through ``zengin_kana``.
+    customer_code2, edi, transfer_type. A name that is Zengin text is written as given; one in another width
+    or kana form is converted, never abbreviated, and refused if it does not fit (see the layout comment).
+    Absent customer codes are spaces.
 
     The trailer's count and sum are checked against ``expected_count`` / ``expected_total`` (when given) before
     anything is returned or written, so a file that does not add up never leaves this function. With ``out``

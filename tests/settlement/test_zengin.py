@@ -113,3 +113,36 @@ def test_the_result_is_zengin_text_and_stays_as_it_is(text):
         return
     assert is_zengin_text(name)
     assert zengin_kana(name) == name
+
+
+@pytest.mark.parametrize(
+    ("typed", "written", "form"),
+    [
+        # spelled out in kana: stays spelled out; the bank-account form (the default) still abbreviates
+        ("テスト・カブシキガイシャ", "ﾃｽﾄ.ｶﾌﾞｼｷｶﾞｲｼﾔ", "ﾃｽﾄ.(ｶ"),
+        ("ﾃｽﾄ.ｶﾌﾞｼｷｶﾞｲｼﾔ", "ﾃｽﾄ.ｶﾌﾞｼｷｶﾞｲｼﾔ", "ﾃｽﾄ.(ｶ"),
+        ("ゆうげんがいしゃ さとう", "ﾕｳｹﾞﾝｶﾞｲｼﾔ ｻﾄｳ", "ﾕ)ｻﾄｳ"),
+        ("ｶ)ﾔﾏﾀﾞ", "ｶ)ﾔﾏﾀﾞ", "ｶ)ﾔﾏﾀﾞ"),  # already abbreviated by the person who typed it
+    ],
+)
+def test_without_abbreviation_corporate_forms_stay_as_written(typed, written, form):
+    assert zengin_kana(typed, abbreviate=False) == written
+    assert zengin_kana(typed) == form
+
+
+def test_without_abbreviation_a_corporate_form_in_kanji_is_refused_like_any_kanji():
+    with pytest.raises(ZenginNameError) as raised:
+        zengin_kana("株式会社ヤマダ", abbreviate=False)
+    assert "“株” is a kanji" in str(raised.value)
+    with pytest.raises(ZenginNameError, match="“株” is a kanji"):
+        zengin_kana("㈱ヤマダ", abbreviate=False)
+
+
+@given(st.text(alphabet="あいうえおがぱっゃアイガパッャーｶﾞｧ ABCabc012・（）-カブシキガイシャ", max_size=20))
+def test_without_abbreviation_the_result_is_zengin_text_and_stays_as_it_is(text):
+    try:
+        name = zengin_kana(text, abbreviate=False)
+    except ZenginNameError:
+        return
+    assert is_zengin_text(name)
+    assert zengin_kana(name, abbreviate=False) == name
