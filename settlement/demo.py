@@ -217,7 +217,9 @@ def _seed(campaign, users: dict, branches: list[BankBranch]) -> None:
                 services.merchant_reject(actor=manager, merchant=merchant,
                                          reason="飲食店営業許可が確認できないため、加盟店として登録できません。")
             else:
-                merchant = services.merchant_approve(actor=clerk if n % 2 else manager, merchant=merchant)
+                # The clerk imported the list (and so entered the bank accounts): the manager approves, which
+                # confirms each first account with a second pair of eyes.
+                merchant = services.merchant_approve(actor=manager, merchant=merchant)
                 if n % 12:  # every twelfth approved merchant still waits for its kit
                     services.kit_ship(actor=clerk, merchant=merchant, shipped_on=today - timedelta(days=n % 20),
                                       carrier="ゆうパック", tracking_number=f"{3000_0000_0000 + n * 104_729:012d}")

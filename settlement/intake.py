@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from campaign.audit import audit_log
 from campaign.errors import DomainError
 from campaign.models import Campaign
-from settlement.models import Envelope, SerialRead, VerificationClass
+from settlement.models import BatchEnvelope, Envelope, SerialRead, VerificationClass
 from vouchers.serials import (
     CHECK_MODULUS,
     DAMM_TRIPLES,
@@ -331,9 +331,19 @@ def _fine_switching() -> Iterator[None]:
 
 
 def _check_envelope(envelope: Envelope, *, hold_suspended: bool = False) -> None:
+    """Refuse a reading the envelope cannot take. Once an envelope is reconciled its figures are what a cutoff
+    pays (or has paid): it accepts no further reading, whatever page or command asks."""
     if envelope.status == Envelope.Status.SETTLED:
         raise IntakeError(_("Envelope %(number)s is already settled; its tickets cannot change.")
                           % {"number": envelope.number})
+    entry = BatchEnvelope.objects.filter(envelope=envelope).select_related("batch__cutoff").first()
+    if entry is not None:
+        raise IntakeError(_("Envelope %(number)s is in the batch of the cutoff of %(day)s; its tickets cannot "
+                            "change.") % {"number": envelope.number,
+                                          "day": entry.batch.cutoff.cutoff_date.isoformat()})
+    if envelope.status == Envelope.Status.RECONCILED:
+        raise IntakeError(_("Envelope %(number)s is already reconciled and waits for its cutoff; its tickets cannot "
+                            "change.") % {"number": envelope.number})
     if envelope.received_on is None:
         raise IntakeError(_("Record the receipt of envelope %(number)s before reading its tickets.")
                           % {"number": envelope.number})
@@ -421,12 +431,17 @@ rejected AS (
                CASE
                    WHEN s.cls NOT IN ('valid', 'dup') THEN s.cls
                    WHEN b.number IS NULL OR b.denom <> s.denom OR s.ticket > b.tickets_per_book THEN 'never_issued'
+                   -- A ticket paid before is a repeat whatever its book's state: an unsold-stock ticket a reviewer
+                   -- accepted (by_decision) is paid, and a second claim for it points at that payment.
+                   WHEN b.has_redemptions AND s.line_no IN (SELECT line_no FROM repeats) THEN 'already_redeemed'
                    WHEN b.state <> 'sold' THEN 'unsold'
                    WHEN s.cls = 'dup' THEN 'duplicate_in_batch'
-                   WHEN b.has_redemptions AND s.line_no IN (SELECT line_no FROM repeats) THEN 'already_redeemed'
                    ELSE 'valid'
                END AS cls,
-               CASE WHEN s.cls IN ('valid', 'dup') AND b.state <> 'sold' THEN b.state ELSE '' END AS detail
+               CASE WHEN s.cls IN ('valid', 'dup') AND b.state <> 'sold'
+                         AND NOT (s.cls = 'valid' AND b.has_redemptions
+                                  AND s.line_no IN (SELECT line_no FROM repeats))
+                    THEN b.state ELSE '' END AS detail
         FROM intake_staging s
         LEFT JOIN intake_books b ON s.cls IN ('valid', 'dup') AND b.number = s.book
     ) j
@@ -443,6 +458,14 @@ SELECT 'valid', count(*), coalesce(sum(face_value), 0) FROM inserted
 # hundredths of a second, a million-code file for a few seconds; readings of other campaigns never wait.
 _SERIALIZE = "SELECT pg_advisory_xact_lock(%(namespace)s::int, %(campaign)s::int)"
 _LOCK_NAMESPACE = 0x5E7A  # "settlement intake"; int4, distinct from any other advisory lock in this project
+
+
+def redemptions_take_turn(campaign_id: int) -> None:
+    """Take the campaign's turn at recording redemptions (the readings' advisory lock, until the commit) in the
+    current transaction: a redemption recorded outside a reading (a reviewer's decision) waits for the reading
+    in progress, and the next reading's probe sees it."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SERIALIZE, {"namespace": _LOCK_NAMESPACE, "campaign": campaign_id})
 
 
 # The statement above inserts up to a million rows into tables with foreign keys (campaign, denomination,
@@ -482,8 +505,20 @@ def envelope_read(*, actor, envelope: Envelope, source: str, content: bytes | No
 
     A suspended merchant's envelope is refused unless ``hold_suspended``: then its genuine codes are recorded as
     "merchant suspended" (evidence, never payable) and the forged or foreign ones with their own class."""
+    with transaction.atomic():
+        # The envelope's row is held until the reading commits: a reconciliation, a review decision or a release
+        # waits for it, and a reading never starts on an envelope that is reconciled or in a batch (the close of a
+        # cutoff takes only reconciled envelopes, so it never takes one that is being read).
+        envelope = (Envelope.objects.select_for_update(no_key=True, of=("self",))
+                    .select_related("merchant", "campaign").get(pk=envelope.pk))
+        return _read_locked(actor=actor, envelope=envelope, source=source, content=content, codes=codes,
+                            file_name=file_name, accept_good_lines=accept_good_lines, hold_suspended=hold_suspended,
+                            request=request)
+
+
+def _read_locked(*, actor, envelope: Envelope, source: str, content: bytes | None, codes: list[str] | None,
+                 file_name: str, accept_good_lines: bool, hold_suspended: bool, request) -> ReadReport:
     started = time.perf_counter()
-    envelope = Envelope.objects.select_related("merchant", "campaign").get(pk=envelope.pk)
     _check_envelope(envelope, hold_suspended=hold_suspended)
     if content is not None:
         digest = hashlib.sha256(content).hexdigest()
@@ -591,12 +626,20 @@ class _Recorder:
             self._pool.shutdown(wait=True)
 
 
+def _relief_covers(envelope: Envelope) -> bool:
+    from settlement.services.cutoffs import relief_covers  # (the services package imports this module)
+
+    return relief_covers(envelope) is not None
+
+
 def _verify(*, actor, envelope, source, digest, file_name, lines, accept_good_lines, request, timings) -> ReadReport:
     campaign: Campaign = envelope.campaign
     keys = keys_by_prefix(Campaign.objects.values_list("serial_prefix", "code"))
     if envelope.merchant.is_suspended:
         valid_class = "merchant_suspended"
-    elif not (campaign.usage_start <= envelope.received_on <= campaign.settlement_deadline):
+    elif envelope.received_on < campaign.usage_start or (envelope.received_on > campaign.settlement_deadline
+                                                          and not _relief_covers(envelope)):
+        # Received after the settlement deadline: not payable, unless a manager opened a relief cutoff for it.
         valid_class = "outside_usage_period"
     else:
         valid_class = "valid"

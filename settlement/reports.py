@@ -61,7 +61,7 @@ def compute_figures(campaign: Campaign, start: date, end: date) -> dict:
         cell["sales_yen"] += row["yen"]
 
     merchants: dict[str, dict] = defaultdict(dict)
-    for row in (Redemption.objects.filter(campaign=campaign, redeemed_at__gte=_moment(start),
+    for row in (Redemption.objects.filter(campaign=campaign, by_decision=False, redeemed_at__gte=_moment(start),
                                           redeemed_at__lt=_moment(end + timedelta(days=1)))
                 .values("merchant__merchant_number", "merchant__store_name")
                 .annotate(tickets=Count("ticket"), yen=Sum("face_value")).order_by()):

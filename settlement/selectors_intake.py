@@ -56,7 +56,7 @@ class ReconciliationRow:
 def reconciliation(envelope: Envelope) -> list[ReconciliationRow]:
     """Declared against accepted tickets for each denomination of the campaign (both may be zero)."""
     declared = {line.denomination_id: line for line in envelope.lines.all()}
-    accepted = {row["denomination_id"]: row for row in Redemption.objects.filter(envelope=envelope)
+    accepted = {row["denomination_id"]: row for row in Redemption.objects.filter(envelope=envelope, by_decision=False)
                 .values("denomination_id").annotate(n=Count("ticket"), amount=Sum("face_value"))}
     rows = []
     for denomination in Denomination.objects.filter(campaign_id=envelope.campaign_id).order_by("code"):
@@ -89,7 +89,7 @@ def reads(envelope: Envelope) -> QuerySet[SerialRead]:
 
 def payable_amount(envelope: Envelope) -> int:
     """What the envelope pays: its accepted tickets plus accepted investigations."""
-    redeemed = Redemption.objects.filter(envelope=envelope).aggregate(s=Sum("face_value"))["s"] or 0
+    redeemed = Redemption.objects.filter(envelope=envelope, by_decision=False).aggregate(s=Sum("face_value"))["s"] or 0
     adjusted = envelope.investigations.filter(status=Investigation.Status.ACCEPTED).aggregate(
         s=Sum("adjustment"))["s"] or 0
     return redeemed + adjusted

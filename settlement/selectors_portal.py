@@ -66,7 +66,7 @@ def merchant_envelopes(merchant: Merchant) -> QuerySet[Envelope]:
     """The merchant's envelopes, newest first, annotated with declared and accepted figures (page through
     them, then turn a page into rows with ``envelope_rows``)."""
     lines = EnvelopeLine.objects.filter(envelope=OuterRef("pk"))
-    redemptions = Redemption.objects.filter(envelope=OuterRef("pk"))
+    redemptions = Redemption.objects.filter(envelope=OuterRef("pk"), by_decision=False)  # decisions: "adjusted"
     adjustments = Investigation.objects.filter(envelope=OuterRef("pk"), status=Investigation.Status.ACCEPTED)
     return (Envelope.objects.filter(merchant=merchant)
             .annotate(tickets=_sum_of(lines, "declared_tickets"), amount=_sum_of(lines, "declared_amount"),
@@ -153,7 +153,7 @@ def envelope_result(envelope: Envelope) -> EnvelopeResult:
     for line in envelope.lines.select_related("denomination").order_by("denomination__code"):
         r = row(line.denomination)
         r.declared_tickets, r.declared_amount = line.declared_tickets, line.declared_amount
-    for item in (Redemption.objects.filter(envelope=envelope).values("denomination")
+    for item in (Redemption.objects.filter(envelope=envelope, by_decision=False).values("denomination")
                  .annotate(n=Count("ticket"), amount=Sum("face_value"))):
         r = row(campaign_denoms[item["denomination"]])
         r.accepted_tickets += item["n"]

@@ -154,7 +154,7 @@ def month_chart(rows: list[tuple[date, int, int]], *, width: int = 640, height: 
 
 def monthly_figures(campaign) -> list[tuple[date, int, int]]:
     redeemed = {row["month"].date() if hasattr(row["month"], "date") else row["month"]: int(row["yen"]) for row in
-                Redemption.objects.filter(campaign=campaign).annotate(month=TruncMonth("redeemed_at"))
+                Redemption.objects.filter(campaign=campaign, by_decision=False).annotate(month=TruncMonth("redeemed_at"))
                 .values("month").annotate(yen=Sum("face_value")).order_by()}
     paid = {row["month"]: int(row["yen"]) for row in
             SettlementBatch.objects.filter(campaign=campaign).exclude(status=SettlementBatch.Status.PREPARED)

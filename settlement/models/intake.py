@@ -147,6 +147,11 @@ class Redemption(models.Model):
     merchant = models.ForeignKey("settlement.Merchant", on_delete=models.PROTECT, related_name="+",
                                  db_index=False)
     redeemed_at = models.DateTimeField(_("redeemed at"), auto_now_add=True)
+    # Recorded by a reviewer's decision (an accepted investigation: an unsold-stock hit or a misread check code)
+    # rather than by a reading. The row holds the ticket's one payment like any other, so a later reading of the
+    # same code is a repeat; the money itself is paid as the investigation's adjustment, so payout and result
+    # figures count the redeemed amount without these rows (see payouts._figures).
+    by_decision = models.BooleanField(_("accepted by a decision"), default=False, db_default=False)
 
     class Meta:
         verbose_name = _("redemption")

@@ -29,6 +29,19 @@ class Cutoff(models.Model):
     kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices, default=Kind.REGULAR)
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # An extraordinary cutoff (臨時) can be limited to chosen merchants or envelopes (Tottori's extraordinary
+    # payment settled a fraud case for three merchants) and, as a relief cutoff, can take envelopes received after
+    # the settlement deadline. Both are a manager's decision with its reason (cutoff_scope_set).
+    merchants = models.ManyToManyField("settlement.Merchant", blank=True, related_name="+",
+                                       verbose_name=_("limited to merchants"))
+    envelopes = models.ManyToManyField("settlement.Envelope", blank=True, related_name="+",
+                                       verbose_name=_("limited to envelopes"))
+    accepts_late = models.BooleanField(_("accepts envelopes received after the settlement deadline"),
+                                       default=False)
+    scope_reason = models.TextField(_("reason for the limit or the relief"), blank=True)
+    scope_decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                         blank=True, related_name="+", verbose_name=_("decided by"))
+    scope_decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("cutoff")
@@ -37,6 +50,11 @@ class Cutoff(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["campaign", "cutoff_date", "kind"], name="cutoff_unique_per_day"),
             models.CheckConstraint(condition=Q(payment_date__gt=F("cutoff_date")), name="cutoff_paid_after_cutoff"),
+            models.CheckConstraint(condition=Q(kind="extraordinary") | Q(accepts_late=False),
+                                   name="cutoff_relief_is_extraordinary"),
+            models.CheckConstraint(condition=Q(accepts_late=False)
+                                   | (~Q(scope_reason="") & Q(scope_decided_by__isnull=False)),
+                                   name="cutoff_relief_has_reason"),
         ]
 
     def __str__(self) -> str:
@@ -55,7 +73,8 @@ class SettlementBatch(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+", verbose_name=_("campaign"))
     cutoff = models.OneToOneField(Cutoff, on_delete=models.PROTECT, related_name="batch", verbose_name=_("cutoff"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PREPARED)
-    # Empty when the beat task closed the cutoff at the end of its day: any approver may then approve.
+    # Empty when the beat task closed the cutoff at the end of its day: a person must then prepare (check and sign)
+    # the batch before a second person can approve it (batch_prepare).
     prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="+", verbose_name=_("prepared by"))
     prepared_at = models.DateTimeField(_("prepared at"))
@@ -82,6 +101,9 @@ class SettlementBatch(models.Model):
                                    name="batch_four_eyes"),
             models.CheckConstraint(condition=Q(status="prepared") | Q(approved_by__isnull=False),
                                    name="batch_approved_has_approver"),
+            # A batch the scheduler closed is signed by a named preparer before anyone may approve it.
+            models.CheckConstraint(condition=Q(status="prepared") | Q(prepared_by__isnull=False),
+                                   name="batch_approved_was_prepared"),
         ]
 
     def __str__(self) -> str:
@@ -101,12 +123,16 @@ class PayoutLine(models.Model):
         HELD = "held", _("Held")
         PAID = "paid", _("Paid")
         FAILED = "failed", _("Transfer failed")
+        # The merchant's envelopes in this batch pay ¥0 (every ticket rejected): settled, but no transfer record.
+        NOTHING = "nothing", _("Nothing to pay")
 
     class HoldReason(models.TextChoices):
         SUSPENDED = "suspended", _("Merchant suspended")
         INVESTIGATION = "investigation", _("Open investigation")
         NO_ACCOUNT = "no_account", _("No confirmed bank account")
         ACCOUNT_FAILED = "account_failed", _("Bank account failed and not corrected yet")
+        # Not a hold: why a line pays nothing (status NOTHING).
+        NOTHING_PAYABLE = "nothing_payable", _("No payable tickets in its envelopes")
 
     batch = models.ForeignKey(SettlementBatch, on_delete=models.PROTECT, related_name="lines")
     merchant = models.ForeignKey("settlement.Merchant", on_delete=models.PROTECT, related_name="payout_lines",
@@ -147,6 +173,11 @@ class PayoutLine(models.Model):
                                    name="payoutline_amount_adds_up"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="payoutline_amount_not_negative"),
             models.CheckConstraint(condition=~Q(status="held") | ~Q(hold_reasons=[]), name="payoutline_held_reason"),
+            # No ¥0 transfer: a line that reaches the bank carries money; a ¥0 line is "nothing to pay", with why.
+            models.CheckConstraint(condition=~Q(status__in=["payable", "paid", "failed"]) | Q(amount__gt=0),
+                                   name="payoutline_transfer_not_zero"),
+            models.CheckConstraint(condition=~Q(status="nothing") | (Q(amount=0) & ~Q(hold_reasons=[])),
+                                   name="payoutline_nothing_is_zero"),
         ]
 
     def __str__(self) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaign.audit import audit_log
@@ -22,9 +23,9 @@ from campaign.errors import DomainError
 from campaign.models import Campaign
 from settlement.models import Cutoff
 
-__all__ = ["CutoffError", "CutoffRow", "PayRule", "cutoff_create", "cutoff_delete", "cutoff_update",
-           "cutoffs_import", "generate_schedule", "parse_month", "parse_pay_rule", "parse_schedule_file",
-           "schedule_save"]
+__all__ = ["CutoffError", "CutoffRow", "PayRule", "cutoff_create", "cutoff_delete", "cutoff_scope_set",
+           "cutoff_update", "cutoffs_import", "generate_schedule", "parse_month", "parse_pay_rule",
+           "parse_schedule_file", "relief_covers", "schedule_save"]
 
 
 class CutoffError(DomainError):
@@ -154,6 +155,10 @@ def cutoff_update(*, actor, cutoff: Cutoff, cutoff_date: date, payment_date: dat
         raise CutoffError(_("This cutoff has been closed; its dates can no longer change."))
     row = CutoffRow(cutoff_date, payment_date, kind)
     _check_row(row)
+    if kind != Cutoff.Kind.EXTRAORDINARY and (cutoff.accepts_late or cutoff.merchants.exists()
+                                              or cutoff.envelopes.exists()):
+        raise CutoffError(_("This cutoff is limited to chosen merchants or envelopes, or is a relief cutoff; remove "
+                            "that first to make it regular."))
     before = {"cutoff_date": cutoff.cutoff_date, "payment_date": cutoff.payment_date, "kind": cutoff.kind}
     cutoff.cutoff_date, cutoff.payment_date, cutoff.kind, cutoff.note = cutoff_date, payment_date, kind, note
     try:
@@ -236,3 +241,64 @@ def parse_schedule_file(content: bytes, file_name: str) -> list[CutoffRow]:
 def cutoffs_import(*, actor, campaign: Campaign, content: bytes, file_name: str, request=None) -> list[Cutoff]:
     rows = parse_schedule_file(content, file_name)
     return schedule_save(actor=actor, campaign=campaign, rows=rows, source=file_name, request=request)
+
+
+@transaction.atomic
+def cutoff_scope_set(*, actor, cutoff: Cutoff, merchants=(), envelopes=(), accepts_late: bool = False,
+                     reason: str = "", request=None) -> Cutoff:
+    """Limit an extraordinary cutoff (臨時) to chosen merchants or envelopes, and let it, as a relief cutoff, take
+    envelopes received after the settlement deadline: a manager's decision, with the reason kept. Empty choices
+    and no relief make it an ordinary extraordinary cutoff again. Only before the cutoff is closed.
+
+    A relief cutoff also decides how a late envelope is read: its tickets are read as payable (not as "outside the
+    usage period") while a relief cutoff that covers it is open (see relief_covers)."""
+    from campaign.roles import has_capability
+
+    cutoff = Cutoff.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=cutoff.pk)
+    reason = (reason or "").strip()
+    merchants, envelopes = list(merchants), list(envelopes)
+    if not has_capability(actor, "settlement.approve"):
+        raise CutoffError(_("Only a secretariat manager can limit an extraordinary cutoff or make it a relief cutoff."))
+    if hasattr(cutoff, "batch"):
+        raise CutoffError(_("This cutoff has been closed; what it pays can no longer change."))
+    if cutoff.kind != Cutoff.Kind.EXTRAORDINARY and (merchants or envelopes or accepts_late):
+        raise CutoffError(_("Only an extraordinary cutoff can be limited to chosen merchants or envelopes, or take "
+                            "envelopes received after the settlement deadline."))
+    if (merchants or envelopes or accepts_late) and not reason:
+        raise CutoffError(_("Give the reason for the limit or the relief; it is kept with the cutoff."))
+    for merchant in merchants:
+        if merchant.campaign_id != cutoff.campaign_id:
+            raise CutoffError(_("Merchant %(number)s belongs to another campaign.") % {"number": merchant.merchant_number})
+    for envelope in envelopes:
+        if envelope.campaign_id != cutoff.campaign_id:
+            raise CutoffError(_("Envelope %(number)s belongs to another campaign.") % {"number": envelope.number})
+    before = {"merchants": sorted(cutoff.merchants.values_list("merchant_number", flat=True)),
+              "envelopes": sorted(cutoff.envelopes.values_list("number", flat=True)),
+              "accepts_late": cutoff.accepts_late, "reason": cutoff.scope_reason}
+    cutoff.merchants.set(merchants)
+    cutoff.envelopes.set(envelopes)
+    cutoff.accepts_late = accepts_late
+    cutoff.scope_reason = reason
+    decided = bool(merchants or envelopes or accepts_late)
+    cutoff.scope_decided_by = actor if decided else None
+    cutoff.scope_decided_at = timezone.now() if decided else None
+    cutoff.save(update_fields=["accepts_late", "scope_reason", "scope_decided_by", "scope_decided_at"])
+    audit_log(actor=actor, action="settlement.cutoff_scope", target=cutoff, campaign=cutoff.campaign, request=request,
+              data={"before": before, "after": {"merchants": sorted(m.merchant_number for m in merchants),
+                                                 "envelopes": sorted(e.number for e in envelopes),
+                                                 "accepts_late": accepts_late, "reason": reason}})
+    return cutoff
+
+
+def relief_covers(envelope) -> Cutoff | None:
+    """The open relief cutoff (extraordinary, accepts late envelopes, not closed) that covers ``envelope``: it
+    names the envelope or its merchant, or is limited to neither. None when there is none."""
+    relief = (Cutoff.objects.filter(campaign_id=envelope.campaign_id, kind=Cutoff.Kind.EXTRAORDINARY, accepts_late=True,
+                                    batch__isnull=True, cutoff_date__gte=envelope.received_on)
+              .order_by("cutoff_date", "pk"))
+    for cutoff in relief:
+        merchants = set(cutoff.merchants.values_list("pk", flat=True))
+        envelopes = set(cutoff.envelopes.values_list("pk", flat=True))
+        if (not merchants and not envelopes) or envelope.merchant_id in merchants or envelope.pk in envelopes:
+            return cutoff
+    return None

@@ -445,8 +445,9 @@ def merchants_import(*, actor, campaign: Campaign, rows: ImportTable | Iterable[
     nothing at all when any row is wrong. Returns the number of merchants created; one audit event records
     the import with the new merchants' ids.
 
-    The bank account is the application's first account (no requester): it becomes active when the merchant
-    is approved, exactly as for an application made on the web form.
+    The bank account is the application's first account, entered by ``actor``: it becomes active when somebody
+    else approves the merchant (or, if the importer approves the merchant, when another person approves the
+    account: four eyes on every account money goes to).
     """
     rows, headers = _as_rows(rows)
     if not rows:
@@ -483,7 +484,8 @@ def merchants_import(*, actor, campaign: Campaign, rows: ImportTable | Iterable[
         bank = banks[data["bank_code"]]
         accounts.append(BankAccount(merchant=merchant, bank=bank, branch=branches[(bank.pk, data["branch_code"])],
                                     account_type=data["account_type"], account_number=data["account_number"],
-                                    holder_kana=data["holder_kana"], status=BankAccount.Status.PENDING))
+                                    holder_kana=data["holder_kana"], status=BankAccount.Status.PENDING,
+                                    requested_by=actor))
     BankAccount.objects.bulk_create(accounts)
     count = len(merchants)
     audit_log(actor=actor, action="merchant.import", target_type=Merchant._meta.label_lower,

@@ -140,7 +140,7 @@ def _send_portal_invitation(merchant: Merchant, user) -> None:
 @transaction.atomic
 def merchant_approve(*, actor, merchant: Merchant, request=None) -> Merchant:
     """Approve an application: issue the merchant number and a portal login (invitation by e-mail); the first
-    bank account becomes active with this approval."""
+    bank account becomes active with this approval when the approver is not the person who entered it."""
     merchant = Merchant.objects.select_for_update().get(pk=merchant.pk)
     if merchant.status == Merchant.Status.APPROVED:
         raise MerchantError(_("This merchant is already approved."))
@@ -152,14 +152,20 @@ def merchant_approve(*, actor, merchant: Merchant, request=None) -> Merchant:
     merchant.reviewed_by = actor
     user = _portal_user(merchant)
     merchant.save()
-    first = merchant.bank_accounts.filter(status=BankAccount.Status.PENDING, requested_by__isnull=True).first()
-    if first is not None:
+    # The first account is confirmed by this approval, unless the approver entered or imported it: then it stays
+    # pending and another person approves it among the bank account changes (four eyes; bank_account_approve).
+    first = merchant.bank_accounts.filter(status=BankAccount.Status.PENDING).order_by("requested_at", "pk").first()
+    first_account = "none"
+    if first is not None and first.requested_by_id == actor.pk:
+        first_account = "awaiting_second_person"
+    elif first is not None:
         first.status = BankAccount.Status.ACTIVE
         first.decided_by = actor
         first.decided_at = timezone.now()
         first.save(update_fields=["status", "decided_by", "decided_at"])
+        first_account = "active"
     audit_log(actor=actor, action="merchant.approve", target=merchant, campaign=merchant.campaign, request=request,
-              data={"merchant_number": merchant.merchant_number})
+              data={"merchant_number": merchant.merchant_number, "first_bank_account": first_account})
     transaction.on_commit(lambda: _send_portal_invitation(merchant, user))
     return merchant
 

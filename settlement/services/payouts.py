@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,8 +38,8 @@ from settlement.models import (
     SettlementBatch,
 )
 
-__all__ = ["BatchError", "batch_approve", "batch_close", "batch_discard", "batch_record_bank_result",
-           "cutoffs_close_due", "parse_bank_result"]
+__all__ = ["BatchError", "batch_approve", "batch_close", "batch_discard", "batch_prepare", "batch_record_bank_result",
+           "cutoffs_close_due", "parse_bank_result", "payouts_take_turn"]
 
 
 class BatchError(DomainError):
@@ -74,7 +75,9 @@ def _hold_reasons(campaign_id: int, merchant_ids: set[int]) -> dict[int, list[st
 
 
 def _figures(envelope_ids: list[int]) -> tuple[dict, dict, dict, dict]:
-    """Per merchant: envelopes, per-denomination tickets/amounts, accepted investigation adjustments."""
+    """Per merchant: envelopes, per-denomination tickets/amounts, accepted investigation adjustments; and per
+    envelope its amount. Redeemed amounts count the readings' redemptions; a reviewer's accepted claim is paid as
+    its investigation's adjustment (its redemption row, ``by_decision``, only holds the ticket's one payment)."""
     envelopes: dict[int, int] = defaultdict(int)
     per_denomination: dict[int, dict[int, list[int]]] = defaultdict(dict)
     adjustments: dict[int, int] = defaultdict(int)
@@ -87,7 +90,7 @@ def _figures(envelope_ids: list[int]) -> tuple[dict, dict, dict, dict]:
         merchant_of = dict(cursor.fetchall())
         cursor.execute(
             f"""SELECT r.envelope_id, r.denomination_id, count(*), sum(r.face_value)
-                  FROM {Redemption._meta.db_table} r WHERE r.envelope_id = ANY(%s)
+                  FROM {Redemption._meta.db_table} r WHERE r.envelope_id = ANY(%s) AND NOT r.by_decision
                  GROUP BY r.envelope_id, r.denomination_id""", [envelope_ids])  # noqa: S608
         for envelope_id, denomination_id, tickets, amount in cursor.fetchall():
             cell = per_denomination[merchant_of[envelope_id]].setdefault(denomination_id, [0, 0])
@@ -128,63 +131,114 @@ def _line(batch, merchant_id, status, reasons, envelopes, per_denomination, adju
     return line
 
 
+# Closes (and discards) of one campaign's batches take turns: a transaction-scoped advisory lock under a namespace
+# of this module's own, taken before anything is read. Without it two cutoffs closing at the same moment would
+# both see a failed transfer as not carried yet and pay it twice (and the carry's guarded update below would then
+# refuse the second close rather than pay).
+_PAYOUTS_LOCK_NAMESPACE = 0x5E7B  # "settlement payouts"; distinct from the intake's 0x5E7A
+
+
+def payouts_take_turn(campaign_id: int) -> None:
+    """Wait for, then hold until the commit, the campaign's turn at closing or discarding a batch."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", [_PAYOUTS_LOCK_NAMESPACE, campaign_id])
+
+
+# Reasons that only stop a transfer: a merchant whose envelopes pay ¥0 has nothing to transfer, so these do not
+# hold its envelopes (they are settled with a "nothing to pay" line instead of waiting for ever).
+_TRANSFER_ONLY = {HOLD.NO_ACCOUNT, HOLD.ACCOUNT_FAILED}
+
+
+def _scope(cutoff: Cutoff) -> tuple[set[int], set[int]] | None:
+    """The merchants and envelopes an extraordinary cutoff is limited to, or None when it takes everything."""
+    if cutoff.kind != Cutoff.Kind.EXTRAORDINARY:
+        return None
+    merchants = set(cutoff.merchants.values_list("pk", flat=True))
+    envelopes = set(cutoff.envelopes.values_list("pk", flat=True))
+    return (merchants, envelopes) if merchants or envelopes else None
+
+
 @transaction.atomic
 def batch_close(*, actor, cutoff: Cutoff, request=None) -> SettlementBatch:
-    """Freeze the batch of a cutoff (see the module docstring). The closer is the batch's preparer."""
-    cutoff = Cutoff.objects.select_for_update().select_related("campaign").get(pk=cutoff.pk)
+    """Freeze the batch of a cutoff (see the module docstring). The closer is the batch's preparer; a batch the
+    scheduler closed (``actor`` None) has none until a person prepares it (batch_prepare).
+
+    Each merchant gets one line: payable (one transfer), held (its envelopes wait for a later close), or nothing to
+    pay (its envelopes pay ¥0: settled with the batch, no transfer record, never in the bank file)."""
+    cutoff = Cutoff.objects.select_for_update(of=("self",)).select_related("campaign").get(pk=cutoff.pk)
+    payouts_take_turn(cutoff.campaign_id)
     if SettlementBatch.objects.filter(cutoff=cutoff).exists():
         raise BatchError(_("The cutoff of %(day)s has already been closed.") % {"day": cutoff.cutoff_date.isoformat()})
     campaign = cutoff.campaign
     now = timezone.now()
     batch = SettlementBatch.objects.create(campaign=campaign, cutoff=cutoff, prepared_by=actor, prepared_at=now)
 
-    candidates = dict(Envelope.objects.filter(
-        campaign=campaign, status=Envelope.Status.RECONCILED, received_on__lte=cutoff.cutoff_date,
-        batch_entry__isnull=True).values_list("pk", "merchant_id"))
-    failed_lines = list(PayoutLine.objects.filter(batch__campaign=campaign, status=PayoutLine.Status.FAILED,
-                                                  carried_to__isnull=True).select_related("batch"))
+    eligible = Envelope.objects.filter(campaign=campaign, status=Envelope.Status.RECONCILED,
+                                       received_on__lte=cutoff.cutoff_date, batch_entry__isnull=True)
+    failed = PayoutLine.objects.filter(batch__campaign=campaign, status=PayoutLine.Status.FAILED,
+                                       carried_to__isnull=True)
+    scope = _scope(cutoff)
+    if scope is not None:
+        scope_merchants, scope_envelopes = scope
+        eligible = eligible.filter(Q(merchant_id__in=scope_merchants) | Q(pk__in=scope_envelopes))
+        in_scope = scope_merchants | set(Envelope.objects.filter(pk__in=scope_envelopes)
+                                         .values_list("merchant_id", flat=True))
+        failed = failed.filter(merchant_id__in=in_scope)
+    candidates = dict(eligible.values_list("pk", "merchant_id"))
+    failed_lines = list(failed.select_related("batch"))
     merchant_ids = set(candidates.values()) | {line.merchant_id for line in failed_lines}
     reasons = _hold_reasons(campaign.pk, merchant_ids)
-    payable_envelopes = [pk for pk, merchant_id in candidates.items() if not reasons.get(merchant_id)]
-    held_envelopes = [pk for pk, merchant_id in candidates.items() if reasons.get(merchant_id)]
 
-    # Attach: the unique envelope column is the last word when another close runs at the same moment.
+    envelopes, per_denomination, adjustment, envelope_amount = _figures(list(candidates))
+    owed: dict[int, int] = defaultdict(int)  # per merchant: its envelopes' amounts and its failed transfers
+    for envelope_id, merchant_id in candidates.items():
+        owed[merchant_id] += envelope_amount.get(envelope_id, 0)
+    for line in failed_lines:
+        owed[line.merchant_id] += line.amount
+    status: dict[int, str] = {}
+    for merchant_id in merchant_ids:
+        why = reasons.get(merchant_id) or []
+        if not owed[merchant_id] and set(why) <= _TRANSFER_ONLY:
+            status[merchant_id] = PayoutLine.Status.NOTHING
+        elif why:
+            status[merchant_id] = PayoutLine.Status.HELD
+        else:
+            status[merchant_id] = PayoutLine.Status.PAYABLE
+    attach = sorted(pk for pk, merchant_id in candidates.items() if status[merchant_id] != PayoutLine.Status.HELD)
+
+    # Attach: closes of the campaign take turns (payouts_take_turn); the unique envelope column stays the last word.
     taken: list[int] = []
-    if payable_envelopes:
+    if attach:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""INSERT INTO {BatchEnvelope._meta.db_table} (batch_id, envelope_id, amount)
                     SELECT %s, e.id, 0 FROM {Envelope._meta.db_table} e
                      WHERE e.id = ANY(%s) AND e.status = 'reconciled'
-                    ON CONFLICT (envelope_id) DO NOTHING RETURNING envelope_id""", [batch.pk, payable_envelopes])  # noqa: S608
+                    ON CONFLICT (envelope_id) DO NOTHING RETURNING envelope_id""", [batch.pk, attach])  # noqa: S608
             taken = [row[0] for row in cursor.fetchall()]
+    if sorted(taken) != attach:
+        raise BatchError(_("Some envelopes changed while the cutoff was being closed; nothing was saved. Close it "
+                           "again."))
 
     denominations = {d.pk: d for d in Denomination.objects.filter(campaign=campaign)}
     accounts = {a.merchant_id: a for a in BankAccount.objects.filter(
         merchant_id__in=list(merchant_ids), status=BankAccount.Status.ACTIVE).select_related("bank", "branch")}
     lines: dict[int, PayoutLine] = {}
-    envelopes, per_denomination, adjustment, envelope_amount = _figures(taken)
-    for merchant_id in sorted(envelopes):
-        lines[merchant_id] = _line(batch, merchant_id, PayoutLine.Status.PAYABLE, [], envelopes, per_denomination,
-                                   adjustment, denominations, accounts.get(merchant_id))
-    h_envelopes, h_per_denomination, h_adjustment, _amounts = _figures(held_envelopes)
-    for merchant_id in sorted(h_envelopes):
-        lines[merchant_id] = _line(batch, merchant_id, PayoutLine.Status.HELD, reasons[merchant_id], h_envelopes,
-                                   h_per_denomination, h_adjustment, denominations, accounts.get(merchant_id))
-    # Failed transfers of earlier batches are paid again once the merchant has a new confirmed account.
+    for merchant_id in sorted(merchant_ids):
+        line_status = status[merchant_id]
+        why = {PayoutLine.Status.HELD: reasons.get(merchant_id, []),
+               PayoutLine.Status.NOTHING: [HOLD.NOTHING_PAYABLE]}.get(line_status, [])
+        lines[merchant_id] = _line(batch, merchant_id, line_status, why, envelopes, per_denomination, adjustment,
+                                   denominations, accounts.get(merchant_id))
+    # Failed transfers of earlier batches are paid again once the merchant has a new confirmed account. A held
+    # merchant's failed amount is shown on its held line but stays with the failed line until paid.
     carried: dict[int, list[PayoutLine]] = defaultdict(list)
-    # A held merchant's failed amount is shown on its held line but stays with the failed line until paid.
-    for failed in failed_lines:
-        held_reasons = reasons.get(failed.merchant_id)
-        if not held_reasons:
-            carried[failed.merchant_id].append(failed)
-        line = lines.get(failed.merchant_id)
-        if line is None:
-            status = PayoutLine.Status.HELD if held_reasons else PayoutLine.Status.PAYABLE
-            line = lines[failed.merchant_id] = _line(batch, failed.merchant_id, status, held_reasons or [], {},
-                                                     {}, {}, denominations, accounts.get(failed.merchant_id))
-        line.carried_amount += failed.amount
-        line.amount += failed.amount
+    for failed_line in failed_lines:
+        line = lines[failed_line.merchant_id]
+        if line.status == PayoutLine.Status.PAYABLE:
+            carried[failed_line.merchant_id].append(failed_line)
+        line.carried_amount += failed_line.amount
+        line.amount += failed_line.amount
     PayoutLine.objects.bulk_create(lines.values(), batch_size=5000)
 
     with connection.cursor() as cursor:
@@ -194,14 +248,20 @@ def batch_close(*, actor, cutoff: Cutoff, request=None) -> SettlementBatch:
                   FROM {Envelope._meta.db_table} e, {PayoutLine._meta.db_table} pl
                  WHERE be.batch_id = %s AND e.id = be.envelope_id AND pl.batch_id = be.batch_id
                    AND pl.merchant_id = e.merchant_id""", [batch.pk])  # noqa: S608
-        if envelope_amount:
-            ids, amounts = zip(*envelope_amount.items(), strict=True)
+        amounts = {pk: envelope_amount[pk] for pk in taken if envelope_amount.get(pk)}
+        if amounts:
+            ids, values = zip(*amounts.items(), strict=True)
             cursor.execute(
                 f"""UPDATE {BatchEnvelope._meta.db_table} be SET amount = v.amount
                       FROM unnest(%s::bigint[], %s::bigint[]) AS v(envelope_id, amount)
-                     WHERE be.envelope_id = v.envelope_id AND be.batch_id = %s""", [list(ids), list(amounts), batch.pk])  # noqa: S608
-    for merchant_id, failed in carried.items():
-        PayoutLine.objects.filter(pk__in=[f.pk for f in failed]).update(carried_to=lines[merchant_id])
+                     WHERE be.envelope_id = v.envelope_id AND be.batch_id = %s""", [list(ids), list(values), batch.pk])  # noqa: S608
+    for merchant_id, failed_for in carried.items():
+        # A failed transfer is carried into exactly one later batch: only a line nobody carried yet is taken.
+        moved = PayoutLine.objects.filter(pk__in=[f.pk for f in failed_for], carried_to__isnull=True).update(
+            carried_to=lines[merchant_id])
+        if moved != len(failed_for):
+            raise BatchError(_("A failed transfer was carried by another close meanwhile; nothing was saved. Close "
+                               "the cutoff again."))
 
     payable = [line for line in lines.values() if line.status == PayoutLine.Status.PAYABLE]
     held = [line for line in lines.values() if line.status == PayoutLine.Status.HELD]
@@ -212,9 +272,27 @@ def batch_close(*, actor, cutoff: Cutoff, request=None) -> SettlementBatch:
     batch.held_amount = sum(line.amount for line in held)
     batch.save(update_fields=["envelopes", "merchants", "held", "amount", "held_amount"])
     audit_log(actor=actor, action="settlement.batch_close", target=batch, campaign=campaign, request=request,
-              data={"cutoff_date": cutoff.cutoff_date, "envelopes": batch.envelopes, "merchants": batch.merchants,
-                    "held": batch.held, "amount": batch.amount, "held_amount": batch.held_amount,
-                    "carried": sum(len(v) for v in carried.values())})
+              data={"cutoff_date": cutoff.cutoff_date, "kind": cutoff.kind, "envelopes": batch.envelopes,
+                    "merchants": batch.merchants, "held": batch.held, "amount": batch.amount,
+                    "held_amount": batch.held_amount, "nothing_to_pay": len(lines) - len(payable) - len(held),
+                    "carried": sum(len(v) for v in carried.values()), "limited": scope is not None})
+    return batch
+
+
+@transaction.atomic
+def batch_prepare(*, actor, batch: SettlementBatch, request=None) -> SettlementBatch:
+    """Sign a batch the scheduler closed as its preparer: a named person has checked it, and a second person may
+    now approve it."""
+    batch = SettlementBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status != SettlementBatch.Status.PREPARED:
+        raise BatchError(_("This batch has already been approved."))
+    if batch.prepared_by_id is not None:
+        raise BatchError(_("This batch already has its preparer."))
+    batch.prepared_by = actor
+    batch.prepared_at = timezone.now()
+    batch.save(update_fields=["prepared_by", "prepared_at"])
+    audit_log(actor=actor, action="settlement.batch_prepare", target=batch, campaign=batch.campaign, request=request,
+              data={"amount": batch.amount, "merchants": batch.merchants})
     return batch
 
 
@@ -224,6 +302,9 @@ def batch_approve(*, actor, batch: SettlementBatch, request=None) -> SettlementB
     batch = SettlementBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != SettlementBatch.Status.PREPARED:
         raise BatchError(_("This batch has already been approved."))
+    if batch.prepared_by_id is None:
+        raise BatchError(_("The scheduler closed this batch: a person must first check it and sign it as its "
+                           "preparer; then a second person approves it."))
     if batch.prepared_by_id == actor.pk:
         raise BatchError(_("The person who prepared a batch cannot approve it: a second person must."))
     batch.status = SettlementBatch.Status.APPROVED
@@ -241,6 +322,7 @@ def batch_approve(*, actor, batch: SettlementBatch, request=None) -> SettlementB
 def batch_discard(*, actor, batch: SettlementBatch, request=None) -> Cutoff:
     """Undo a close that has not been approved (e.g. to include an envelope reconciled late). Its envelopes and
     carried failures become free for the next close of the same cutoff."""
+    payouts_take_turn(SettlementBatch.objects.values_list("campaign_id", flat=True).get(pk=batch.pk))
     batch = SettlementBatch.objects.select_for_update().get(pk=batch.pk)
     if batch.status != SettlementBatch.Status.PREPARED:
         raise BatchError(_("An approved batch cannot be discarded."))

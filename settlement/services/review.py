@@ -21,7 +21,9 @@ from django.utils.translation import gettext as _
 from campaign.audit import audit_log
 from campaign.errors import DomainError
 from campaign.models import Campaign, Denomination
+from settlement.intake import redemptions_take_turn
 from settlement.models import Disposal, Envelope, Investigation, ReadOutcome, Redemption, VerificationClass
+from vouchers.selectors import book_state
 
 __all__ = [
     "INVESTIGATED_CLASSES",
@@ -53,14 +55,16 @@ def _face_values(campaign: Campaign) -> dict[int, int]:
 def envelope_reconcile(*, actor, envelope: Envelope, request=None) -> Envelope:
     """Close the reading of an envelope: compare declared and accepted tickets per denomination, open an
     investigation for every suspicious serial, and mark the envelope reconciled or for review."""
-    envelope = Envelope.objects.select_for_update().select_related("campaign").get(pk=envelope.pk)
+    envelope = (Envelope.objects.select_for_update(no_key=True, of=("self",)).select_related("campaign")
+                .get(pk=envelope.pk))
     if envelope.status not in (Envelope.Status.VERIFIED, Envelope.Status.REVIEW):
         raise ReviewError(_("Envelope %(number)s has no reading to reconcile (status: %(status)s).")
                           % {"number": envelope.number, "status": envelope.get_status_display()})
     if envelope.reconciled_at is not None:
         raise ReviewError(_("Envelope %(number)s is already reconciled.") % {"number": envelope.number})
     declared = {line.denomination_id: line for line in envelope.lines.select_related("denomination")}
-    accepted = dict(Redemption.objects.filter(envelope=envelope).values("denomination_id")
+    # What the readings accepted (a reviewer's accepted claims are counted among the rejected lines they came from).
+    accepted = dict(Redemption.objects.filter(envelope=envelope, by_decision=False).values("denomination_id")
                     .annotate(n=Count("ticket")).values_list("denomination_id", "n"))
     reasons: list[dict] = []
     for denomination in Denomination.objects.filter(campaign=envelope.campaign).order_by("code"):
@@ -109,7 +113,7 @@ def envelope_reconcile(*, actor, envelope: Envelope, request=None) -> Envelope:
 @transaction.atomic
 def envelope_clear_review(*, actor, envelope: Envelope, reason: str, request=None) -> Envelope:
     """Release an envelope from review: its differences are explained and every investigation is decided."""
-    envelope = Envelope.objects.select_for_update().get(pk=envelope.pk)
+    envelope = Envelope.objects.select_for_update(no_key=True).get(pk=envelope.pk)
     reason = (reason or "").strip()
     if envelope.status != Envelope.Status.REVIEW or not envelope.review_reasons:
         raise ReviewError(_("Envelope %(number)s is not waiting for review. Reconcile it first.")
@@ -129,30 +133,63 @@ def envelope_clear_review(*, actor, envelope: Envelope, reason: str, request=Non
     return envelope
 
 
+def _record_decided_ticket(investigation: Investigation) -> None:
+    """An accepted claim pays the ticket: record it as redeemed by this envelope (``by_decision``), so that the
+    ticket is paid once whatever comes after — the same code in another envelope, or read again once its book is
+    reported sold, is a repeat of this redemption. The ticket's primary key refuses a second payment; the
+    refusal names the envelope that holds the first."""
+    outcome, envelope = investigation.outcome, investigation.envelope
+    campaign = envelope.campaign
+    code = outcome.code
+    book = None
+    if (len(code) == 21 and code.isdigit() and int(code[:2]) == campaign.serial_prefix and outcome.book
+            and outcome.ticket):
+        book = book_state(campaign, outcome.book)
+    if (book is None or book.denomination.code != int(code[2]) or outcome.ticket > book.denomination.tickets_per_book
+            or book.denomination.face_value != investigation.face_value):
+        raise ReviewError(_("The code %(code)s names no issued ticket of this campaign; it cannot be paid.")
+                          % {"code": code})
+    # Readings of the campaign take turns with this insert: a reading in progress finishes first, the next one's
+    # probe sees this row.
+    redemptions_take_turn(campaign.pk)
+    first = (Redemption.objects.filter(campaign=campaign, book=outcome.book, ticket=outcome.ticket)
+             .select_related("envelope").first())
+    if first is not None:
+        raise ReviewError(_("Ticket %(code)s was already paid through envelope %(number)s; a ticket is paid once. "
+                            "Reject this claim.") % {"code": code, "number": first.envelope.number})
+    Redemption.objects.create(campaign=campaign, denomination=book.denomination, book=outcome.book,
+                              ticket=outcome.ticket, face_value=book.denomination.face_value, envelope=envelope,
+                              read_id=outcome.read_id, merchant_id=envelope.merchant_id, by_decision=True)
+
+
 @transaction.atomic
 def investigation_decide(*, actor, investigation: Investigation, accept: bool, reason: str,
                          request=None) -> Investigation:
-    """Accept (pay the ticket's face value) or reject (pay nothing) a suspicious serial. Final."""
-    investigation = (Investigation.objects.select_for_update().select_related("envelope", "outcome")
+    """Accept (pay the ticket's face value, once: see _record_decided_ticket) or reject (pay nothing) a suspicious
+    serial. Final. Only while its envelope is under review: once reconciled, in a batch or settled, the
+    envelope's figures are closed."""
+    envelope_id = Investigation.objects.values_list("envelope_id", flat=True).get(pk=investigation.pk)
+    # The envelope first, as every writer of an envelope's figures locks it (reading, reconciling, releasing).
+    envelope = (Envelope.objects.select_for_update(no_key=True, of=("self",)).select_related("campaign")
+                .get(pk=envelope_id))
+    investigation = (Investigation.objects.select_for_update(of=("self",)).select_related("outcome")
                      .get(pk=investigation.pk))
+    investigation.envelope = envelope
     reason = (reason or "").strip()
     if investigation.status != Investigation.Status.OPEN:
         raise ReviewError(_("This investigation was already decided (%(status)s).")
                           % {"status": investigation.get_status_display()})
     if not reason:
         raise ReviewError(_("Give the reason for the decision; it is kept in the audit log."))
-    if investigation.envelope.status == Envelope.Status.SETTLED:
+    if envelope.status == Envelope.Status.SETTLED:
         raise ReviewError(_("The envelope is already settled; record a correction in the next batch instead."))
+    if envelope.status != Envelope.Status.REVIEW:
+        raise ReviewError(_("Envelope %(number)s is no longer under review (status: %(status)s); its decisions are "
+                            "closed.") % {"number": envelope.number, "status": envelope.get_status_display()})
     if accept and investigation.face_value <= 0:
         raise ReviewError(_("The code names no denomination of this campaign; it cannot be paid."))
-    if accept and investigation.verification in (VerificationClass.ALREADY_REDEEMED,
-                                                 VerificationClass.DUPLICATE_IN_BATCH):
-        # Paying a second claim for one ticket must be deliberate: only once per ticket across all decisions.
-        outcome = investigation.outcome
-        twin = Investigation.objects.filter(status=Investigation.Status.ACCEPTED, outcome__code=outcome.code,
-                                            campaign=investigation.campaign).exists()
-        if twin:
-            raise ReviewError(_("Another claim for this ticket was already accepted; it cannot be paid twice."))
+    if accept:
+        _record_decided_ticket(investigation)
     investigation.status = Investigation.Status.ACCEPTED if accept else Investigation.Status.REJECTED
     investigation.adjustment = investigation.face_value if accept else 0
     investigation.reason = reason
@@ -160,7 +197,7 @@ def investigation_decide(*, actor, investigation: Investigation, accept: bool, r
     investigation.decided_at = timezone.now()
     investigation.save()
     audit_log(actor=actor, action="settlement.investigation_" + ("accept" if accept else "reject"),
-              target=investigation.envelope, campaign=investigation.campaign, request=request,
+              target=envelope, campaign=investigation.campaign, request=request,
               data={"investigation": investigation.pk, "code": investigation.outcome.code,
                     "class": investigation.verification, "adjustment": investigation.adjustment,
                     "reason": reason})

@@ -94,14 +94,21 @@ def test_a_good_csv_file_imports_every_row(clerk, campaign, mizuho, bob, encodin
     assert first.postal_code == "6800831" and first.search_key
     assert MerchantRepresentative.objects.get(merchant=first).name_kana == "ヤマネ ハナコ"
     account = BankAccount.objects.get(merchant=first)
-    assert (account.status, account.requested_by, account.holder_kana) == (BankAccount.Status.PENDING, None,
+    assert (account.status, account.requested_by, account.holder_kana) == (BankAccount.Status.PENDING, bob,
                                                                            "ﾔﾏﾈ ﾊﾅｺ")
     event = AuditEvent.objects.get(action="merchant.import")
     assert event.actor == bob and event.data["count"] == 3 and event.data["source"] == "list.csv"
     assert sorted(event.data["merchant_ids"]) == [m.pk for m in merchants]
-    # Imported applications are reviewed like any other: approval activates the imported account.
+    # Imported applications are reviewed like any other. Bob imported the account, so his own approval of the
+    # merchant leaves it waiting for a second person; another person's approval of the account activates it.
     approved = services.merchant_approve(actor=bob, merchant=first)
+    assert approved.bank_accounts.get().status == BankAccount.Status.PENDING
+    with pytest.raises(services.MerchantError, match="another staff member"):
+        services.bank_account_approve(actor=bob, account=approved.bank_accounts.get())
+    services.bank_account_approve(actor=make_staff("mia", "secretariat_manager"), account=approved.bank_accounts.get())
     assert approved.bank_accounts.get().status == BankAccount.Status.ACTIVE
+    second = services.merchant_approve(actor=make_staff("ken", "secretariat_manager"), merchant=merchants[1])
+    assert second.bank_accounts.get().status == BankAccount.Status.ACTIVE  # approved by someone else: confirmed
 
 
 def test_a_good_xlsx_file_imports_every_row_and_gets_lost_zeros_back(clerk, campaign, mizuho):

@@ -115,20 +115,26 @@ def test_rejecting_pays_nothing_and_release_needs_every_decision(under_review, a
     assert envelope.status == Envelope.Status.RECONCILED and envelope.reconciled_by == alice
 
 
-def test_a_second_claim_of_one_ticket_is_paid_at_most_once(received, approved, alice, bob, thousand):
+def test_a_second_claim_of_one_ticket_is_never_paid(received, approved, alice, bob, thousand):
+    # (This test used to accept the duplicate in the first envelope, paying one ticket twice there; a ticket is
+    # paid once, so accepting any second claim is refused, naming the envelope that was paid.)
     envelope_read(actor=alice, envelope=received, source="manual", codes=[code(1, 1), code(1, 1)])
     services.envelope_reconcile(actor=alice, envelope=received)
     investigation = Investigation.objects.get(verification="duplicate_in_batch")
-    services.investigation_decide(actor=alice, investigation=investigation, accept=True, reason="two claims ok")
+    with pytest.raises(services.ReviewError, match=f"already paid through envelope {received.number}"):
+        services.investigation_decide(actor=alice, investigation=investigation, accept=True, reason="two claims ok")
+    assert Investigation.objects.get(pk=investigation.pk).status == "open"
+    assert selectors.payable_amount(received) == 1_000
     second = services.envelope_declare(actor=alice, merchant=approved, tickets={thousand: 1})
     services.envelope_receive(actor=alice, envelope=second, received_on=date(2026, 11, 3), seal_intact=True,
                               opened_with=bob, counted_tickets=1)
     envelope_read(actor=alice, envelope=second, source="manual", codes=[code(1, 1)])
     services.envelope_reconcile(actor=alice, envelope=second)
     again = Investigation.objects.get(envelope=second)
-    with pytest.raises(services.ReviewError, match="paid twice"):
+    with pytest.raises(services.ReviewError, match="a ticket is paid once"):
         services.investigation_decide(actor=alice, investigation=again, accept=True, reason="also fine?")
     assert Investigation.objects.get(pk=again.pk).status == "open"
+    assert selectors.payable_amount(second) == 0
 
 
 def test_disposal_needs_a_witness_and_processed_envelopes_once(under_review, received, alice, bob, campaign):
