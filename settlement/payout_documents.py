@@ -204,17 +204,20 @@ def list_header() -> list[str]:
 
 
 def list_rows(batch: SettlementBatch, progress=None):
-    held_label, payable_label = str(PayoutLine.Status.HELD.label), str(PayoutLine.Status.PAYABLE.label)
+    payable_label = str(PayoutLine.Status.PAYABLE.label)
+    # Held and nothing-to-pay lines keep their own label; every line that reaches the bank reads "to be paid".
+    labels = {status: str(PayoutLine.Status(status).label)
+              for status in (PayoutLine.Status.HELD, PayoutLine.Status.NOTHING)}
     qs = (batch.lines.order_by("merchant__merchant_number", "pk")
           .values_list("merchant__merchant_number", "merchant__store_name", "status", "hold_reasons", "envelopes",
                        "tickets", "redeemed_amount", "adjustment", "carried_amount", "amount", "bank_code",
                        "bank_name", "branch_code", "branch_name", "account_type", "account_number", "holder_kana"))
-    total = max(1, batch.merchants + batch.held)
+    total = max(1, batch.lines.count())  # payable, held and nothing-to-pay lines
     for n, row in enumerate(qs.iterator(chunk_size=CHUNK), start=1):
         (number, store, status, reasons, envelopes, tickets, redeemed, adjustment, carried, amount, bank_code,
          bank_name, branch_code, branch_name, account_type, account_number, holder) = row
         # The status as frozen at the close (paid/failed come later and must not change the file's bytes).
-        yield [number, store, held_label if status == PayoutLine.Status.HELD else payable_label,
+        yield [number, store, labels.get(status, payable_label),
                " / ".join(HOLD_LABELS.get(r, r) for r in reasons), envelopes, tickets, redeemed, adjustment, carried,
                amount, bank_code, bank_name, branch_code, branch_name, ACCOUNT_TYPES.get(account_type, ""),
                "•" * max(0, len(account_number) - 3) + account_number[-3:], holder]
@@ -223,18 +226,23 @@ def list_rows(batch: SettlementBatch, progress=None):
 
 
 def write_payout_list(batch: SettlementBatch, out, progress=None) -> int:
-    """The payout list as Excel: one row per line (held ones too, with the reason), totals at the end. Account
-    numbers are masked: the list circulates more widely than the bank file."""
+    """The payout list as Excel: one row per line (held and nothing-to-pay ones too, with the reason), totals at
+    the end. Account numbers are masked: the list circulates more widely than the bank file."""
     _check_released(batch)
+    nothing = batch.lines.filter(status=PayoutLine.Status.NOTHING).count()
 
     def rows():
         yield from list_rows(batch, progress)
         yield []
         yield [_("Total to pay"), "", "", "", batch.envelopes, "", "", "", "", batch.amount]
         yield [_("Total held"), "", "", "", "", "", "", "", "", batch.held_amount]
+        if nothing:
+            # Only when there are such lines: a batch without them keeps the bytes it always had.
+            yield [_("Nothing to pay (no transfer): %(n)d merchants") % {"n": nothing}, "", "", "", "", "", "", "",
+                   "", 0]
 
     return write_deterministic_xlsx(out, list_header(), rows(), sheet_title=_("Payouts"),
-                                    moment=_fixed_moment(batch)) - 3
+                                    moment=_fixed_moment(batch)) - (4 if nothing else 3)
 
 
 # --- Payment notices ----------------------------------------------------------------------------------------
@@ -389,6 +397,11 @@ def write_summary(batch: SettlementBatch, out, progress=None) -> int:
         ("保留加盟店数", f"{batch.held:,}"),
         ("保留総額", _yen(batch.held_amount)),
     ]
+    nothing = list(batch.lines.filter(status=PayoutLine.Status.NOTHING).select_related("merchant")
+                   .order_by("merchant__merchant_number", "pk"))
+    if nothing:
+        # Only when there are such lines: a batch without them keeps the bytes it always had.
+        rows.append(("支払対象なし加盟店数", f"{len(nothing):,}（振込なし）"))
     for label, value in rows:
         canvas.drawString(left, y, label)
         canvas.drawString(left + 45 * mm, y, value)
@@ -409,21 +422,33 @@ def write_summary(batch: SettlementBatch, out, progress=None) -> int:
         canvas.drawRightString(right, y, _yen(amount))
         y -= 6 * mm
     y -= 6 * mm
-    canvas.drawString(left, y, "保留（次回以降に繰越）")
-    y -= 7 * mm
-    for line in batch.lines.filter(status=PayoutLine.Status.HELD).select_related("merchant").order_by(
-            "merchant__merchant_number"):
-        if y < 25 * mm:
+
+    def merchant_lines(title: str, lines, y: float) -> float:
+        """A titled list of lines: merchant, amount, and the reasons in small type below."""
+        canvas.drawString(left, y, title)
+        y -= 7 * mm
+        for line in lines:
+            if y < 25 * mm:
+                canvas.showPage()
+                canvas.setFont(JAPANESE_FONT, 10.5)
+                y = height - 25 * mm
+            reasons = "、".join(HOLD_LABELS.get(r, r) for r in line.hold_reasons)
+            canvas.drawString(left, y, f"{line.merchant.merchant_number} {line.merchant.store_name}"[:40])
+            canvas.drawRightString(right, y, _yen(line.amount))
+            canvas.setFont(JAPANESE_FONT, 8)
+            canvas.drawString(left + 10 * mm, y - 4 * mm, reasons)
+            canvas.setFont(JAPANESE_FONT, 10.5)
+            y -= 10 * mm
+        return y
+
+    y = merchant_lines("保留（次回以降に繰越）", batch.lines.filter(status=PayoutLine.Status.HELD)
+                       .select_related("merchant").order_by("merchant__merchant_number"), y)
+    if nothing:
+        if y < 35 * mm:
             canvas.showPage()
             canvas.setFont(JAPANESE_FONT, 10.5)
             y = height - 25 * mm
-        reasons = "、".join(HOLD_LABELS.get(r, r) for r in line.hold_reasons)
-        canvas.drawString(left, y, f"{line.merchant.merchant_number} {line.merchant.store_name}"[:40])
-        canvas.drawRightString(right, y, _yen(line.amount))
-        canvas.setFont(JAPANESE_FONT, 8)
-        canvas.drawString(left + 10 * mm, y - 4 * mm, reasons)
-        canvas.setFont(JAPANESE_FONT, 10.5)
-        y -= 10 * mm
+        y = merchant_lines("支払対象なし（封筒は本バッチで精算済み・振込なし）", nothing, y - 6 * mm)
     canvas.showPage()
     canvas.save()
     return batch.merchants

@@ -7,13 +7,16 @@ Writes are POST → service → message → redirect; a refused rule comes back 
 from __future__ import annotations
 
 import io
+import re
+import unicodedata
 from datetime import date
 from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Sum
+from django.db.models import Count, Prefetch, Sum
 from django.db.models.functions import TruncMonth
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,9 +38,11 @@ from settlement.models import (
     AuditReport,
     BatchOutput,
     Cutoff,
+    Envelope,
     FraudHit,
     FraudRule,
     Investigation,
+    Merchant,
     PayoutLine,
     Redemption,
     SettlementBatch,
@@ -86,6 +91,61 @@ class CutoffForm(forms.Form):
     payment_date = forms.DateField(label=gettext_lazy("Payment date"), widget=DateInput)
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Cutoff.Kind.choices)
     note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=200)
+
+
+# Numbers typed one per line or separated by commas, semicolons or spaces (Japanese punctuation too).
+_NUMBER_SEPARATORS = re.compile(r"[\s,;、]+")
+
+
+def _numbers(text: str) -> list[str]:
+    """The numbers in ``text`` in the order typed, each once; full-width digits and letters are read as ASCII."""
+    return list(dict.fromkeys(n for n in _NUMBER_SEPARATORS.split(unicodedata.normalize("NFKC", text).upper()) if n))
+
+
+class CutoffScopeForm(forms.Form):
+    """A manager's limit and relief of an extraordinary cutoff (cutoff_scope_set): numbers are checked against the
+    campaign here, so a mistyped one is named next to its field and nothing is saved."""
+
+    merchants = forms.CharField(
+        label=gettext_lazy("Merchants (merchant numbers)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false"}),
+        help_text=gettext_lazy("One per line or separated by commas. Only the envelopes of these merchants are paid."))
+    envelopes = forms.CharField(
+        label=gettext_lazy("Envelopes (envelope numbers)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false"}),
+        help_text=gettext_lazy("One per line or separated by commas. These envelopes are paid as well. Leave both "
+                               "lists empty to pay every merchant's envelopes."))
+    accepts_late = forms.BooleanField(
+        label=gettext_lazy("Accept envelopes received after the settlement deadline (relief)"), required=False)
+    reason = forms.CharField(label=gettext_lazy("Reason for the limit or the relief"),
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.campaign = campaign
+
+    @classmethod
+    def for_cutoff(cls, cutoff: Cutoff) -> CutoffScopeForm:
+        return cls(campaign=cutoff.campaign, initial={
+            "merchants": "\n".join(sorted(m.merchant_number for m in cutoff.merchants.all())),
+            "envelopes": "\n".join(sorted(e.number for e in cutoff.envelopes.all())),
+            "accepts_late": cutoff.accepts_late, "reason": cutoff.scope_reason})
+
+    def _lookup(self, field: str, model, number_field: str, message: str) -> list:
+        numbers = _numbers(self.cleaned_data[field])
+        found = {getattr(row, number_field): row for row in
+                 model.objects.filter(campaign=self.campaign, **{f"{number_field}__in": numbers})}
+        missing = [n for n in numbers if n not in found]
+        if missing:
+            raise ValidationError([ValidationError(message, params={"number": n}) for n in missing])
+        return [found[n] for n in numbers]
+
+    def clean_merchants(self) -> list[Merchant]:
+        return self._lookup("merchants", Merchant, "merchant_number",
+                            _("There is no merchant %(number)s in this campaign."))
+
+    def clean_envelopes(self) -> list[Envelope]:
+        return self._lookup("envelopes", Envelope, "number", _("There is no envelope %(number)s in this campaign."))
 
 
 class GenerateForm(forms.Form):
@@ -194,7 +254,8 @@ def cutoff_list(request, campaign):
         except DomainError as exc:
             generate.add_error(None, str(exc))
     return _render(request, "settlement/payouts/cutoffs.html", {
-        "cutoffs": Cutoff.objects.filter(campaign=campaign).select_related("batch").order_by("cutoff_date", "kind"),
+        "cutoffs": _with_scope(Cutoff.objects.filter(campaign=campaign)).select_related("batch").order_by(
+            "cutoff_date", "kind"),
         "form": CutoffForm(), "generate": generate, "preview": preview, "import_form": ImportForm(),
     })
 
@@ -252,17 +313,38 @@ def cutoff_import(request, campaign):
     return redirect("payouts:cutoffs")
 
 
+def _with_scope(cutoffs):
+    """Cutoffs with what an extraordinary one is limited to, numbers in order, and who decided it."""
+    return cutoffs.select_related("scope_decided_by").prefetch_related(
+        Prefetch("merchants", queryset=Merchant.objects.order_by("merchant_number")),
+        Prefetch("envelopes", queryset=Envelope.objects.order_by("number")))
+
+
 def _cutoff(campaign, pk) -> Cutoff:
-    return get_object_or_404(Cutoff, pk=pk, campaign=campaign)
+    return get_object_or_404(_with_scope(Cutoff.objects.select_related("campaign")), pk=pk, campaign=campaign)
+
+
+def _cutoff_form(cutoff: Cutoff, data=None) -> CutoffForm:
+    return CutoffForm(data, initial={"cutoff_date": cutoff.cutoff_date, "payment_date": cutoff.payment_date,
+                                     "kind": cutoff.kind, "note": cutoff.note})
+
+
+def _render_cutoff_edit(request, cutoff: Cutoff, *, form=None, scope_form=None):
+    form = form if form is not None else _cutoff_form(cutoff)
+    closed = hasattr(cutoff, "batch")
+    # Limit and relief: a manager's decision on an extraordinary cutoff that is not closed; others read it.
+    if scope_form is None and cutoff.kind == Cutoff.Kind.EXTRAORDINARY and not closed \
+            and has_capability(request.user, "settlement.approve"):
+        scope_form = CutoffScopeForm.for_cutoff(cutoff)
+    return _render(request, "settlement/payouts/cutoff_edit.html", {
+        "cutoff": cutoff, "form": form, "scope_form": scope_form, "closed": closed})
 
 
 @staff_view("settlement.intake")
 @campaign_required
 def cutoff_edit(request, campaign, pk):
     cutoff = _cutoff(campaign, pk)
-    form = CutoffForm(request.POST or None, initial={"cutoff_date": cutoff.cutoff_date,
-                                                     "payment_date": cutoff.payment_date, "kind": cutoff.kind,
-                                                     "note": cutoff.note})
+    form = _cutoff_form(cutoff, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             cutoff_services.cutoff_update(actor=request.user, cutoff=cutoff, request=request, **form.cleaned_data)
@@ -271,7 +353,27 @@ def cutoff_edit(request, campaign, pk):
         else:
             messages.success(request, _("The cutoff was changed."))
             return redirect("payouts:cutoffs")
-    return _render(request, "settlement/payouts/cutoff_edit.html", {"cutoff": cutoff, "form": form})
+    return _render_cutoff_edit(request, cutoff, form=form)
+
+
+@staff_view("settlement.approve")
+@require_POST
+@campaign_required
+def cutoff_scope(request, campaign, pk):
+    cutoff = _cutoff(campaign, pk)
+    form = CutoffScopeForm(request.POST, campaign=campaign)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            cutoff_services.cutoff_scope_set(actor=request.user, cutoff=cutoff, merchants=data["merchants"],
+                                             envelopes=data["envelopes"], accepts_late=data["accepts_late"],
+                                             reason=data["reason"], request=request)
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The limit and relief of the cutoff were saved."))
+            return redirect("payouts:cutoffs")
+    return _render_cutoff_edit(request, cutoff, scope_form=form)
 
 
 @staff_view("settlement.intake")
@@ -327,12 +429,24 @@ def batch_detail(request, campaign, pk):
                     and has_capability(request.user, "settlement.intake" if kind != "zengin" else "settlement.approve"),
                     "can_download": has_capability(request.user, payout_documents.DOWNLOAD_CAPABILITY[kind])}
                    for kind, label in BatchOutput.Kind.choices]
+    nothing = batch.lines.filter(status=PayoutLine.Status.NOTHING).aggregate(n=Count("pk"), e=Sum("envelopes"))
     return _render(request, "settlement/payouts/batch_detail.html", {
         "batch": batch, "page": page, "status": status, "statuses": PayoutLine.Status.choices,
         "output_rows": output_rows, "result_form": BankResultForm(),
         "hold_labels": dict(PayoutLine.HoldReason.choices),
         "is_preparer": batch.prepared_by_id == request.user.pk,
+        "nothing_merchants": nothing["n"], "nothing_envelopes": nothing["e"] or 0,
     })
+
+
+@staff_view("settlement.intake")  # as closing a cutoff: the person who signs is the one who could have closed it
+@require_POST
+@campaign_required
+def batch_prepare(request, campaign, pk):
+    batch = _batch(campaign, pk)
+    _attempt(request, lambda: payout_services.batch_prepare(actor=request.user, batch=batch, request=request),
+             _("You signed the batch as its preparer. A second person must now approve it."))
+    return redirect("payouts:batch", pk=batch.pk)
 
 
 @staff_view("settlement.approve")

@@ -1,8 +1,9 @@
 """Merchant portal: payment history and payment notices (/merchant/payments/).
 
 A merchant sees its lines of approved batches: the amount, the payment date, whether the bank confirmed it, a
-failed transfer with the reason (and the way to correct the account), held amounts with the reason. The notice
-PDF is the very file in the batch's notice zip (deterministic), generated on request.
+failed transfer with the reason (and the way to correct the account), held amounts with the reason, and envelopes
+that paid nothing (every ticket rejected) as "nothing to pay" with the reason. The notice PDF is the very file in
+the batch's notice zip (deterministic), generated on request.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def payments(request):
 @merchant_required
 def notice(request, pk):
     line = get_object_or_404(_lines(request.merchant).select_related("merchant", "batch__campaign"), pk=pk)
-    if line.status == PayoutLine.Status.HELD:
+    # A held line has nothing decided yet, and a "nothing to pay" line no transfer: neither has a payment notice.
+    if line.status in (PayoutLine.Status.HELD, PayoutLine.Status.NOTHING):
         raise Http404
     data = notice_pdf(line.batch, line)
     audit_log(actor=request.user, action="settlement.notice_download", target=line, campaign=line.batch.campaign,

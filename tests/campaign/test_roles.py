@@ -350,6 +350,8 @@ URL_KWARGS = {
     "payouts:cutoff_edit": _payout_pk("cutoff"),
     "payouts:cutoff_delete": _payout_pk("cutoff"),
     "payouts:cutoff_close": _payout_pk("cutoff"),
+    "payouts:cutoff_scope": _payout_pk("cutoff"),
+    "payouts:batch_prepare": _payout_pk("batch"),
     "payouts:batch": _payout_pk("batch"),
     "payouts:batch_approve": _payout_pk("batch"),
     "payouts:batch_discard": _payout_pk("batch"),

@@ -1,0 +1,15 @@
+"""Japanese for the money rules' refusals (issue 16): closed envelopes, a ticket paid once, decisions on closed
+envelopes. Format read by scripts/po_fill.py; words as in intake.py and payouts.py."""
+
+JA = {
+    "Envelope %(number)s is in the batch of the cutoff of %(day)s; its tickets cannot change.":
+        "封筒 %(number)s は締日 %(day)s の精算バッチに入っているため、券の内容は変更できません。",
+    "Envelope %(number)s is already reconciled and waits for its cutoff; its tickets cannot change.":
+        "封筒 %(number)s は照合済みで締日を待っているため、券の内容は変更できません。",
+    "The code %(code)s names no issued ticket of this campaign; it cannot be paid.":
+        "券番号 %(code)s はこのキャンペーンで発行された券を示していないため、支払えません。",
+    "Ticket %(code)s was already paid through envelope %(number)s; a ticket is paid once. Reject this claim.":
+        "券 %(code)s は封筒 %(number)s で支払済みです。1枚の券の支払は1回だけです。この請求は不承認にしてください。",
+    "Envelope %(number)s is no longer under review (status: %(status)s); its decisions are closed.":
+        "封筒 %(number)s は確認待ちではありません（状態：%(status)s）。判定はもう変更できません。",
+}
