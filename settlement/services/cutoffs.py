@@ -279,9 +279,8 @@ def cutoff_scope_set(*, actor, cutoff: Cutoff, merchants=(), envelopes=(), accep
     cutoff.envelopes.set(envelopes)
     cutoff.accepts_late = accepts_late
     cutoff.scope_reason = reason
-    decided = bool(merchants or envelopes or accepts_late)
-    cutoff.scope_decided_by = actor if decided else None
-    cutoff.scope_decided_at = timezone.now() if decided else None
+    cutoff.scope_decided_by = actor  # who set it, or who cleared it
+    cutoff.scope_decided_at = timezone.now()
     cutoff.save(update_fields=["accepts_late", "scope_reason", "scope_decided_by", "scope_decided_at"])
     audit_log(actor=actor, action="settlement.cutoff_scope", target=cutoff, campaign=cutoff.campaign, request=request,
               data={"before": before, "after": {"merchants": sorted(m.merchant_number for m in merchants),

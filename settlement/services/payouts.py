@@ -177,6 +177,9 @@ def batch_close(*, actor, cutoff: Cutoff, request=None) -> SettlementBatch:
                                        received_on__lte=cutoff.cutoff_date, batch_entry__isnull=True)
     failed = PayoutLine.objects.filter(batch__campaign=campaign, status=PayoutLine.Status.FAILED,
                                        carried_to__isnull=True)
+    if not cutoff.accepts_late:
+        # An envelope received after the settlement deadline is paid by a relief cutoff only (cutoff_scope_set).
+        eligible = eligible.filter(received_on__lte=campaign.settlement_deadline)
     scope = _scope(cutoff)
     if scope is not None:
         scope_merchants, scope_envelopes = scope
