@@ -104,6 +104,14 @@ def build_world(*, campaign, printed, marui, thousand, five_hundred, alice, bob)
                                   opened_with=bob, counted_tickets=3)
         envelope_read(actor=alice, envelope=envelope, source="manual", codes=[code(book, t) for t in (1, 2, 3)])
         services.envelope_reconcile(actor=alice, envelope=envelope)
+    # Two under review, each with a genuine ticket and a claim to decide (unsold stock; a misread check code).
+    for merchant, claim in ((1, code(23, 1)), (2, forged(2, 5))):
+        envelope = services.envelope_declare(actor=merchants[merchant].portal_user, merchant=merchants[merchant],
+                                             tickets={thousand: 2})
+        services.envelope_receive(actor=alice, envelope=envelope, received_on=RECEIPT_DAYS[1], seal_intact=True,
+                                  opened_with=bob, counted_tickets=2)
+        envelope_read(actor=alice, envelope=envelope, source="manual", codes=[code(9 + merchant, 1), claim])
+        services.envelope_reconcile(actor=alice, envelope=envelope)
     # And one that pays nothing (received before the usage period, released by a reviewer): the first close gives
     # its merchant a "nothing to pay" line.
     envelope = services.envelope_declare(actor=merchants[3].portal_user, merchant=merchants[3], tickets={thousand: 1})
@@ -474,7 +482,7 @@ class MoneyMachine(RuleBasedStateMachine):
     def batches_pay_what_their_envelopes_hold(self):
         now = dict(_rows(ENVELOPE_AMOUNT))
         for envelope_id, amount in _rows("SELECT envelope_id, amount FROM settlement_batchenvelope"):
-            assert now[envelope_id] == amount, "an envelope's figures changed after its batch froze them"
+            assert now[envelope_id] == amount, "a batch pays an envelope other than what its tickets are worth now"
         lines = _rows("""
             SELECT pl.id, pl.status, pl.amount, pl.redeemed_amount + pl.adjustment, pl.carried_amount,
                    coalesce((SELECT sum(be.amount) FROM settlement_batchenvelope be WHERE be.line_id = pl.id), 0),

@@ -89,6 +89,18 @@ def test_an_accepted_unsold_ticket_is_a_repeat_in_any_later_envelope(shops, peop
     assert no_ticket_overpaid()
 
 
+def test_an_accepted_claim_is_paid_once_as_its_adjustment(shops, people, thousand, campaign, alice):
+    envelope = envelope_with(shops[0], [code(1, 1), code(21, 1)], people, thousand)
+    accept(envelope, people)
+    services.envelope_clear_review(actor=people["manager"], envelope=envelope, reason="未販売券は本物と確認")
+    batch = payout_services.batch_close(actor=people["clerk"], cutoff=_cutoff(campaign, alice))
+    line = batch.lines.get()
+    # The reading's ticket as redeemed, the accepted claim as an adjustment: ¥2,000, not ¥3,000.
+    assert (line.tickets, line.redeemed_amount, line.adjustment, line.amount) == (1, 1_000, 1_000, 2_000)
+    assert batch.batch_envelopes.get().amount == 2_000 and batch.amount == 2_000
+    assert no_ticket_overpaid()
+
+
 def test_a_forged_check_code_accepted_once_is_refused_the_second_time(shops, people, thousand):
     a, b, c = shops
     first = envelope_with(a, [forged(1, 5)], people, thousand)
