@@ -65,7 +65,8 @@ def _seed(campaign, users: dict) -> None:
         if received_days_ago is not None:
             envelope = services.envelope_receive(
                 actor=clerk, envelope=envelope, received_on=today - timedelta(days=received_days_ago),
-                seal_intact=True, opened_with=second, counted_tickets=counted or sum(tickets.values()))
+                seal_intact=True, opened_with=second, counted_tickets=counted or sum(tickets.values()),
+                confirm_difference=counted is not None)  # a count that differs was checked twice and is kept
         return envelope
 
     def whole_books(books: list[int], denomination: int = 1) -> list[str]:
@@ -114,7 +115,8 @@ def _seed(campaign, users: dict) -> None:
     for investigation in Investigation.objects.filter(envelope=copied):
         services.investigation_decide(actor=second, investigation=investigation, accept=False,
                                       reason="カラーコピーと判明（透かしなし）。加盟店に連絡済み。")
-    services.envelope_clear_review(actor=second, envelope=copied,
+    # Released by a third person: neither the reader nor the decider (four eyes on a short envelope).
+    services.envelope_clear_review(actor=users["admin"], envelope=copied,
                                    reason="コピー券1枚を不受理とし、残りを支払対象とする。")
 
     # Brought in before the usage period started: every ticket is outside the period.

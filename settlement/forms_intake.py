@@ -94,6 +94,8 @@ class ReceiveForm(forms.Form):
                                 help_text=_("Envelopes are opened by two people; you are the first."))
     counted_tickets = forms.IntegerField(label=_("Tickets counted"), min_value=0, max_value=1_000_000,
                                          widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    confirm_difference = forms.BooleanField(
+        label=_("The count differs from the slip and I have counted again: keep the difference"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,3 +13,12 @@ JA = {
     "Envelope %(number)s is no longer under review (status: %(status)s); its decisions are closed.":
         "封筒 %(number)s は確認待ちではありません（状態：%(status)s）。判定はもう変更できません。",
 }
+JA.update({
+    "%(counted)s tickets were counted, but the slip declares %(declared)s. Count again; if the count is right, confirm the difference: it is kept and the envelope will go to review.":
+        "数えた券は %(counted)s 枚ですが、換金伝票の申告は %(declared)s 枚です。もう一度数えてください。"
+        "数が正しければ差異を確認してください。差異は記録され、照合時に確認待ちになります。",
+    "The count differs from the slip and I have counted again: keep the difference":
+        "数え直しても換金伝票と枚数が合わない（差異を記録する）",
+    "You read this envelope's tickets or decided its claims: a second person must release it.":
+        "この封筒の券を読み取ったか、請求を判定したのはあなたです。確認済みにするのは別の担当者です。",
+})

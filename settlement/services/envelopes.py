@@ -67,8 +67,10 @@ def envelope_declare(*, actor, merchant: Merchant, tickets: dict[Denomination, i
 
 @transaction.atomic
 def envelope_receive(*, actor, envelope: Envelope, received_on: date, seal_intact: bool, opened_with,
-                     counted_tickets: int, request=None) -> Envelope:
-    """Record the envelope's arrival and its opening by two people."""
+                     counted_tickets: int, confirm_difference: bool = False, request=None) -> Envelope:
+    """Record the envelope's arrival and its opening by two people. A count that differs from the slip is refused
+    until the clerk confirms it after counting again; it is then kept (and the envelope goes to review when it is
+    reconciled)."""
     envelope = Envelope.objects.select_for_update().get(pk=envelope.pk)
     if envelope.status != Envelope.Status.DECLARED:
         raise MerchantError(_("Envelope %(number)s has already been received.") % {"number": envelope.number})
@@ -76,6 +78,11 @@ def envelope_receive(*, actor, envelope: Envelope, received_on: date, seal_intac
         raise MerchantError(_("The receipt date cannot be in the future."))
     if opened_with is None or opened_with.pk == actor.pk:
         raise MerchantError(_("An envelope is opened by two people: name the second person."))
+    declared = sum(envelope.lines.values_list("declared_tickets", flat=True))
+    if counted_tickets != declared and not confirm_difference:
+        raise MerchantError(_("%(counted)s tickets were counted, but the slip declares %(declared)s. Count again; if "
+                              "the count is right, confirm the difference: it is kept and the envelope will go to "
+                              "review.") % {"counted": counted_tickets, "declared": declared})
     envelope.status = Envelope.Status.RECEIVED
     envelope.received_on = received_on
     envelope.seal_intact = seal_intact
@@ -85,5 +92,5 @@ def envelope_receive(*, actor, envelope: Envelope, received_on: date, seal_intac
     envelope.save()
     audit_log(actor=actor, action="settlement.envelope_receive", target=envelope, campaign=envelope.campaign,
               request=request, data={"seal_intact": seal_intact, "counted_tickets": counted_tickets,
-                                     "opened_with": opened_with.get_username()})
+                                     "declared_tickets": declared, "opened_with": opened_with.get_username()})
     return envelope

@@ -112,7 +112,8 @@ def envelope_reconcile(*, actor, envelope: Envelope, request=None) -> Envelope:
 
 @transaction.atomic
 def envelope_clear_review(*, actor, envelope: Envelope, reason: str, request=None) -> Envelope:
-    """Release an envelope from review: its differences are explained and every investigation is decided."""
+    """Release an envelope from review: its differences are explained, every investigation is decided, and the
+    releaser is a second person (neither a reader of its tickets nor a decider of its claims)."""
     envelope = Envelope.objects.select_for_update(no_key=True).get(pk=envelope.pk)
     reason = (reason or "").strip()
     if envelope.status != Envelope.Status.REVIEW or not envelope.review_reasons:
@@ -124,6 +125,13 @@ def envelope_clear_review(*, actor, envelope: Envelope, reason: str, request=Non
     if still_open:
         raise ReviewError(_("%(n)s investigations of this envelope are still open; decide them first.")
                           % {"n": still_open})
+    # Four eyes: a short or disputed envelope becomes payable only when somebody who neither read its tickets nor
+    # decided its claims releases it.
+    involved = (set(envelope.reads.values_list("read_by_id", flat=True))
+                | set(envelope.investigations.values_list("decided_by_id", flat=True)))
+    if actor.pk in involved:
+        raise ReviewError(_("You read this envelope's tickets or decided its claims: a second person must release "
+                            "it."))
     envelope.status = Envelope.Status.RECONCILED
     envelope.reconciled_at = timezone.now()
     envelope.reconciled_by = actor

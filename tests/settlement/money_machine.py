@@ -344,10 +344,15 @@ class MoneyMachine(RuleBasedStateMachine):
                                                                       accept=accept, reason="確認した"))
         if decided and release and not Investigation.objects.filter(envelope_id=investigation.envelope_id,
                                                                     status="open").exists():
-            # The envelope's last open question answered: the reviewer releases it.
+            # The envelope's last open question answered: a second person releases it (not a reader of its
+            # tickets, not a decider of its claims).
             envelope = Envelope.objects.get(pk=investigation.envelope_id)
-            self._attempt(lambda: services.envelope_clear_review(actor=actor, envelope=envelope, reason="判定済み"),
-                          must_succeed=envelope.status == Envelope.Status.REVIEW, step="release")
+            releaser = self.w.manager if second else self.w.manager2
+            involved = (set(envelope.reads.values_list("read_by_id", flat=True))
+                        | set(envelope.investigations.values_list("decided_by_id", flat=True)))
+            self._attempt(lambda: services.envelope_clear_review(actor=releaser, envelope=envelope, reason="判定済み"),
+                          must_succeed=envelope.status == Envelope.Status.REVIEW and releaser.pk not in involved,
+                          step="release")
 
     @rule(data=st.data())
     def release(self, data):

@@ -110,9 +110,15 @@ def test_rejecting_pays_nothing_and_release_needs_every_decision(under_review, a
     assert selectors.payable_amount(under_review) == 9_000
     with pytest.raises(services.ReviewError, match="reason"):
         services.envelope_clear_review(actor=alice, envelope=under_review, reason="")
-    envelope = services.envelope_clear_review(actor=alice, envelope=under_review,
+    # Alice read the tickets and decided the claim: releasing the short envelope is a second person's step.
+    before = _state()
+    with pytest.raises(services.ReviewError, match="a second person must release it"):
+        services.envelope_clear_review(actor=alice, envelope=under_review, reason="Merchant called: a copy.")
+    assert _state() == before
+    rin = make_staff("rin", roles.SECRETARIAT_MANAGER)
+    envelope = services.envelope_clear_review(actor=rin, envelope=under_review,
                                               reason="Merchant called: one ticket was a copy.")
-    assert envelope.status == Envelope.Status.RECONCILED and envelope.reconciled_by == alice
+    assert envelope.status == Envelope.Status.RECONCILED and envelope.reconciled_by == rin
 
 
 def test_a_second_claim_of_one_ticket_is_never_paid(received, approved, alice, bob, thousand):
@@ -146,7 +152,7 @@ def test_disposal_needs_a_witness_and_processed_envelopes_once(under_review, rec
         services.disposal_record(**kwargs, envelopes=[under_review], witness=alice)
     assert _state() == before
     services.investigation_decide(actor=alice, investigation=Investigation.objects.get(), accept=False, reason="copy")
-    services.envelope_clear_review(actor=alice, envelope=under_review, reason="done")
+    services.envelope_clear_review(actor=bob, envelope=under_review, reason="done")
     disposal = services.disposal_record(**kwargs, envelopes=[under_review], witness=bob)
     assert list(disposal.envelopes.all()) == [under_review]
     assert not selectors.disposable_envelopes(campaign).exists()
@@ -210,11 +216,17 @@ def test_a_clerk_receives_reads_and_reconciles_an_envelope_on_screen(client, cle
     assert envelope.status == "review"
     review = client.get(reverse("intake:review")).content.decode()
     assert number in review and "unreadable lines skipped" in review
+    # The clerk who keyed the tickets may not release the short envelope himself: a second person does.
+    own = client.post(reverse("intake:release", args=[number]), {"reason": "Skipped lines were re-keyed."},
+                      follow=True)
+    assert "a second person must release it" in own.content.decode()
+    assert Envelope.objects.get().status == "review"
+    verified_login(client, make_staff("rin", roles.SECRETARIAT_MANAGER))
     release = client.post(reverse("intake:release", args=[number]), {"reason": "Skipped lines were re-keyed."})
     assert release.status_code == 302
     assert Envelope.objects.get().status == "reconciled"
     detail = client.get(reverse("intake:envelope", args=[number])).content.decode()
-    assert "¥4,000" in detail
+    assert "4,000円" in detail
 
 
 def _file(name, content):

@@ -92,7 +92,7 @@ def test_an_accepted_unsold_ticket_is_a_repeat_in_any_later_envelope(shops, peop
 def test_an_accepted_claim_is_paid_once_as_its_adjustment(shops, people, thousand, campaign, alice):
     envelope = envelope_with(shops[0], [code(1, 1), code(21, 1)], people, thousand)
     accept(envelope, people)
-    services.envelope_clear_review(actor=people["manager"], envelope=envelope, reason="未販売券は本物と確認")
+    services.envelope_clear_review(actor=people["manager2"], envelope=envelope, reason="未販売券は本物と確認")
     batch = payout_services.batch_close(actor=people["clerk"], cutoff=_cutoff(campaign, alice))
     line = batch.lines.get()
     # The reading's ticket as redeemed, the accepted claim as an adjustment: ¥2,000, not ¥3,000.
@@ -182,7 +182,7 @@ def test_reading_or_deciding_on_a_batched_envelope_is_refused(shops, people, tho
     envelope = envelope_with(shops[0], [code(1, 1), code(21, 1)], people, thousand)
     investigation = Investigation.objects.get(envelope=envelope)
     services.investigation_decide(actor=people["manager"], investigation=investigation, accept=False, reason="複写")
-    services.envelope_clear_review(actor=people["manager"], envelope=envelope, reason="1枚は未販売")
+    services.envelope_clear_review(actor=people["manager2"], envelope=envelope, reason="1枚は未販売")
     payout_services.batch_close(actor=people["clerk"], cutoff=_cutoff(campaign, alice))
     before = snapshot()
     with pytest.raises(IntakeError, match="精算バッチに入っているため"):
