@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -9,15 +10,17 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from campaign import audit_labels
 from campaign.audit import audit_log
 from campaign.decorators import staff_view
 from campaign.forms import AuditFilterForm, ExportFormatForm
 from campaign.jobs import can_download, can_view, get_kind, job_start
 from campaign.middleware import SESSION_KEY
 from campaign.models import Campaign, Job
-from campaign.selectors import AuditFilter, audit_events, campaigns_for_picker, jobs_of
+from campaign.selectors import AuditFilter, campaigns_for_picker, jobs_of
 
 
 @staff_view("staff.home")
@@ -43,36 +46,53 @@ def campaign_select(request):
     return redirect(target)
 
 
-def _audit_filter(form: AuditFilterForm) -> AuditFilter:
-    if not form.is_valid():
-        return AuditFilter()
-    data = form.cleaned_data
-    return AuditFilter(actor=data["actor"].strip(), action=data["action"].strip(), target=data["target"].strip(),
-                       date_from=data["date_from"], date_to=data["date_to"])
+class AuditLogFilterForm(AuditFilterForm):
+    """The shared audit filter with the action and the kind of object picked from lists of words, not typed."""
+
+    action = forms.ChoiceField(label=gettext_lazy("Action"), required=False)
+    target_type = forms.ChoiceField(label=gettext_lazy("Kind of object"), required=False)
+
+    field_order = ["actor", "action", "target_type", "target", "date_from", "date_to"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["actor"].help_text = _("Name or login ID")
+        self.fields["target"].label = _("Object name or ID")
+        self.fields["action"].choices = audit_labels.action_choices()
+        self.fields["target_type"].choices = audit_labels.target_type_choices()
+
+    def params(self) -> dict:
+        """The filter as saved with an export job; an invalid filter shows everything, as before."""
+        if not self.is_valid():
+            return AuditFilter().as_params()
+        data = self.cleaned_data
+        flt = AuditFilter(actor=data["actor"].strip(), action=data["action"], target=data["target"].strip(),
+                          date_from=data["date_from"], date_to=data["date_to"])
+        return {**flt.as_params(), "target_type": data["target_type"]}
 
 
 @staff_view("audit.view")
 def audit_list(request):
-    form = AuditFilterForm(request.GET or None)
-    flt = _audit_filter(form)
-    page = Paginator(audit_events(flt), 50).get_page(request.GET.get("page"))
+    form = AuditLogFilterForm(request.GET or None)
+    page = Paginator(audit_labels.audit_log_events(form.params()), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "staff/audit_list.html", {
-        "form": form, "page": page, "query": query.urlencode(), "export_form": ExportFormatForm(),
+        "form": form, "page": page, "events": [audit_labels.readable(event) for event in page],
+        "query": query.urlencode(), "export_form": ExportFormatForm(),
     })
 
 
 @staff_view("audit.export")
 @require_POST
 def audit_export(request):
-    form = AuditFilterForm(request.POST)
+    form = AuditLogFilterForm(request.POST)
     fmt = ExportFormatForm(request.POST)
     if not form.is_valid() or not fmt.is_valid():
         messages.error(request, _("The export could not start: check the filter and the format."))
         return redirect("staff:audit_list")
     job = job_start(actor=request.user, kind="audit_export", request=request, campaign=None,
-                    params={"filter": _audit_filter(form).as_params(), "format": fmt.cleaned_data["format"]})
+                    params={"filter": form.params(), "format": fmt.cleaned_data["format"]})
     return redirect("staff:job_detail", public_id=job.public_id)
 
 
