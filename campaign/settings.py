@@ -193,6 +193,10 @@ else:
 # --- Zengin 総合振込 (our account at the paying bank; development defaults) ----------------------------------
 ZENGIN_REQUESTER_CODE = env_str("ZENGIN_REQUESTER_CODE", "0000012345")
 ZENGIN_REQUESTER_NAME = env_str("ZENGIN_REQUESTER_NAME", "ｼﾞﾑｷﾖｸ")
+# The issuer printed on payment notices (支払通知書): empty name → "<campaign> 事務局"; empty lines are left out.
+SECRETARIAT_NAME = env_str("SECRETARIAT_NAME", "")
+SECRETARIAT_ADDRESS = env_str("SECRETARIAT_ADDRESS", "")
+SECRETARIAT_PHONE = env_str("SECRETARIAT_PHONE", "")
 ZENGIN_SOURCE_BANK_CODE = env_str("ZENGIN_SOURCE_BANK_CODE", "0167")
 ZENGIN_SOURCE_BANK_NAME = env_str("ZENGIN_SOURCE_BANK_NAME", "ｻﾝｲﾝｺﾞｳﾄﾞｳ")
 ZENGIN_SOURCE_BRANCH_CODE = env_str("ZENGIN_SOURCE_BRANCH_CODE", "053")

@@ -3,8 +3,9 @@ notice (支払通知書) PDF per merchant with a zip of them all, and the batch 
 
 Every output is deterministic — the same batch gives the same bytes, however often and wherever it is generated:
 rows come in merchant-number order, PDFs are written with reportlab's ``invariant`` mode, zip entries and the
-workbook's metadata carry the payment date instead of the clock. That is what lets a killed worker simply be
-run again: the rerun writes the identical file, and the stored ``BatchOutput`` row is replaced, never doubled.
+workbook's metadata carry the payment date instead of the clock, and documents are dated (発行日, 決裁欄) with the
+batch's approval, fixed once it happened. That is what lets a killed worker simply be run again: the rerun writes
+the identical file, and the stored ``BatchOutput`` row is replaced, never doubled.
 
 Outputs are background jobs (``campaign.jobs``); each checks that the batch is approved before writing a byte.
 """
@@ -15,24 +16,40 @@ import hashlib
 import io
 import zipfile
 from collections.abc import Iterator
-from datetime import datetime, time
+from datetime import date, datetime, time
+from typing import NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 
 from campaign.exports import neutralize
 from campaign.jobs import JobError, job_kind
 from campaign.pdf import JAPANESE_FONT, new_canvas
 from settlement import zengin
-from settlement.models import BatchEnvelope, BatchOutput, PayoutLine, SettlementBatch
+from settlement.bank_names import bank_full_name, branch_full_name
+from settlement.models import (
+    BatchEnvelope,
+    BatchOutput,
+    EnvelopeLine,
+    Investigation,
+    PayoutLine,
+    ReadOutcome,
+    Redemption,
+    SerialRead,
+    SettlementBatch,
+    VerificationClass,
+)
 
 ACCOUNT_TYPES = {"1": "普通", "2": "当座", "4": "貯蓄", "9": "その他"}
 HOLD_LABELS = {code: str(label) for code, label in PayoutLine.HoldReason.choices}
@@ -251,35 +268,158 @@ def _yen(amount: int) -> str:
     return f"{amount:,}円"
 
 
-def envelopes_by_line(line_ids) -> dict[int, list[tuple[str, str, int]]]:
-    rows: dict[int, list] = {}
-    for line_id, number, received_on, amount in (
-            BatchEnvelope.objects.filter(line_id__in=list(line_ids))
-            .order_by("envelope__number").values_list("line_id", "envelope__number", "envelope__received_on",
-                                                      "amount")):
-        rows.setdefault(line_id, []).append((number, received_on.isoformat() if received_on else "", amount))
-    return rows
+# Why a read ticket was not paid, as the notice tells the merchant (VerificationClass, in its order).
+UNPAID_LABELS = {
+    VerificationClass.OUTSIDE_USAGE_PERIOD: "有効期間外",
+    VerificationClass.BAD_CHECK: "偽造・読取誤り（チェックコード不一致）",
+    VerificationClass.NEVER_ISSUED: "未発行",
+    VerificationClass.UNSOLD: "未販売",
+    VerificationClass.ALREADY_REDEEMED: "換金済み（重複）",
+    VerificationClass.DUPLICATE_IN_BATCH: "同一封筒内の重複",
+    VerificationClass.OTHER_CAMPAIGN: "他キャンペーン",
+    VerificationClass.MERCHANT_SUSPENDED: "加盟店停止中",
+}
+PENDING_LABEL = "調査中（未決定）"
+UNREADABLE_LABEL = "読取不能"
+MISSING_LABEL = "申告枚数との差（同封なし等）"
 
 
-def draw_notice(canvas, batch: SettlementBatch, line: PayoutLine, envelopes: list) -> int:
-    """Draw one merchant's payment notice on the canvas; returns the pages drawn."""
+class NoticeEnvelope(NamedTuple):
+    """One envelope as its merchant's notice shows it: what was declared, what is paid, and why the rest is not."""
+
+    number: str
+    received_on: str
+    amount: int
+    declared: int | None  # None: no declaration lines (a staff-keyed claim without a slip)
+    paid: int
+    unpaid: tuple[tuple[str, int], ...]  # (Japanese reason, tickets), in UNPAID_LABELS order
+
+
+def envelopes_by_line(line_ids) -> dict[int, list[NoticeEnvelope]]:
+    """The envelopes of the given payout lines with their ticket accounting, in five queries whatever the number
+    of lines (the notices zip calls it per thousand merchants)."""
+    line_ids = list(line_ids)
+    rows = list(BatchEnvelope.objects.filter(line_id__in=line_ids).order_by("envelope__number")
+                .values_list("line_id", "envelope_id", "envelope__number", "envelope__received_on", "amount"))
+    envelope_ids = [row[1] for row in rows]
+    declared = dict(EnvelopeLine.objects.filter(envelope_id__in=envelope_ids).order_by()
+                    .values("envelope_id").annotate(n=Sum("declared_tickets")).values_list("envelope_id", "n"))
+    # Readings' redemptions only: a reviewer's accepted ticket also has a ``by_decision`` row, and is counted
+    # once below, as its accepted investigation (the same rule as payouts._figures).
+    redeemed = dict(Redemption.objects.filter(envelope_id__in=envelope_ids, by_decision=False).order_by()
+                    .values("envelope_id").annotate(n=Count("book")).values_list("envelope_id", "n"))
+    skipped = dict(SerialRead.objects.filter(envelope_id__in=envelope_ids).order_by()
+                   .values("envelope_id").annotate(n=Sum("skipped_lines")).values_list("envelope_id", "n"))
+    accepted: dict[int, int] = {}
+    rejected: dict[int, dict[str, int]] = {}
+    for envelope_id, verification, investigation, n in (
+            ReadOutcome.objects.filter(envelope_id__in=envelope_ids).order_by()
+            .values("envelope_id", "verification", "investigation__status").annotate(n=Count("id"))
+            .values_list("envelope_id", "verification", "investigation__status", "n")):
+        if investigation == Investigation.Status.ACCEPTED:
+            accepted[envelope_id] = accepted.get(envelope_id, 0) + n
+            continue
+        label = PENDING_LABEL if investigation == Investigation.Status.OPEN else UNPAID_LABELS.get(verification,
+                                                                                                    "その他")
+        reasons = rejected.setdefault(envelope_id, {})
+        reasons[label] = reasons.get(label, 0) + n
+    order = {label: n for n, label in enumerate([*UNPAID_LABELS.values(), "その他", PENDING_LABEL,
+                                                  UNREADABLE_LABEL, MISSING_LABEL])}
+    result: dict[int, list[NoticeEnvelope]] = {}
+    for line_id, envelope_id, number, received_on, amount in rows:
+        paid = redeemed.get(envelope_id, 0) + accepted.get(envelope_id, 0)
+        reasons = dict(rejected.get(envelope_id, {}))
+        if skipped.get(envelope_id):
+            reasons[UNREADABLE_LABEL] = skipped[envelope_id]
+        tickets_declared = declared.get(envelope_id)
+        if tickets_declared is not None:
+            # What the declaration names beyond the tickets read (missing from the envelope, or unreadable and
+            # not keyed): the notice must account for every declared ticket.
+            missing = tickets_declared - paid - sum(reasons.values())
+            if missing > 0:
+                reasons[MISSING_LABEL] = missing
+        result.setdefault(line_id, []).append(NoticeEnvelope(
+            number, received_on.isoformat() if received_on else "", amount, tickets_declared, paid,
+            tuple(sorted(reasons.items(), key=lambda kv: order[kv[0]]))))
+    return result
+
+
+def issue_date(batch: SettlementBatch) -> date:
+    """The notice's 発行日: the day the batch was approved. Notices are issued from that moment (nothing leaves the
+    system before approval) and it never changes afterwards, so a regenerated notice keeps its bytes; the payment
+    date would date a notice the merchant can download today in the future. The approval is read from the
+    database when the object predates it (like ``_check_released``); a batch not approved at all (never a
+    released output) falls back to the payment date."""
+    approved_at = batch.approved_at or (SettlementBatch.objects.filter(pk=batch.pk)
+                                        .values_list("approved_at", flat=True).first())
+    if approved_at is None:
+        return batch.cutoff.payment_date
+    return timezone.localtime(approved_at).date()
+
+
+def secretariat(batch: SettlementBatch) -> tuple[str, str, str]:
+    """The issuer printed on notices: its name, postal address and phone. The Campaign model carries no contact
+    fields, so they come from settings (empty when not configured; the name defaults to "<campaign> 事務局")."""
+    return (getattr(settings, "SECRETARIAT_NAME", "") or f"{batch.campaign.name} 事務局",
+            getattr(settings, "SECRETARIAT_ADDRESS", ""), getattr(settings, "SECRETARIAT_PHONE", ""))
+
+
+def draw_notice(canvas, batch: SettlementBatch, line: PayoutLine, envelopes: list[NoticeEnvelope], *,
+                issued_on: date | None = None) -> int:
+    """Draw one merchant's payment notice on the canvas; returns the pages drawn. ``issued_on`` saves the
+    issue date's look-up when many notices are drawn."""
+    issued_on = issued_on or issue_date(batch)
     width, height = A4
     left, right = 20 * mm, width - 20 * mm
+    merchant = line.merchant
+    issuer, issuer_address, issuer_phone = secretariat(batch)
     pages = 1
 
-    def header():
-        canvas.setFont(JAPANESE_FONT, 16)
-        canvas.drawCentredString(width / 2, height - 25 * mm, "支払通知書")
-        canvas.setFont(JAPANESE_FONT, 10.5)
+    def footer():
+        canvas.setFont(JAPANESE_FONT, 8)
+        contact = "  ".join(part for part in (issuer, f"TEL {issuer_phone}" if issuer_phone else "") if part)
+        canvas.drawString(left, 15 * mm, contact)
+        canvas.drawRightString(right, 15 * mm, f"{merchant.merchant_number}  {pages}ページ")
 
-    header()
-    merchant = line.merchant
+    def new_page() -> float:
+        nonlocal pages
+        footer()
+        canvas.showPage()
+        pages += 1
+        canvas.setFont(JAPANESE_FONT, 10.5)
+        canvas.drawString(left, height - 20 * mm, f"支払通知書（続き）  {merchant.store_name} 御中")
+        canvas.drawRightString(right, height - 20 * mm, f"加盟店番号 {merchant.merchant_number}")
+        return height - 32 * mm
+
+    canvas.setFont(JAPANESE_FONT, 16)
+    canvas.drawCentredString(width / 2, height - 25 * mm, "支払通知書")
+    canvas.setFont(JAPANESE_FONT, 10.5)
     y = height - 40 * mm
-    canvas.drawString(left, y, f"〒{merchant.postal_code[:3]}-{merchant.postal_code[3:]} {merchant.address}")
-    canvas.drawString(left, y - 6 * mm, f"{merchant.store_name} 御中")
-    canvas.drawRightString(right, y, f"加盟店番号 {merchant.merchant_number}")
-    canvas.drawRightString(right, y - 6 * mm, f"締日 {batch.cutoff.cutoff_date:%Y年%m月%d日}")
-    y -= 20 * mm
+    # Right: the document's own data; left: the addressee (the address wraps short of the right column).
+    for n, text in enumerate((f"発行日 {issued_on:%Y年%m月%d日}", f"加盟店番号 {merchant.merchant_number}",
+                              f"締日 {batch.cutoff.cutoff_date:%Y年%m月%d日}")):
+        canvas.drawRightString(right, y - n * 5.5 * mm, text)
+    canvas.drawString(left, y, f"〒{merchant.postal_code[:3]}-{merchant.postal_code[3:]}")
+    y -= 5.5 * mm
+    for part in simpleSplit(merchant.address, JAPANESE_FONT, 10.5, 100 * mm):
+        canvas.drawString(left, y, part)
+        y -= 5.5 * mm
+    canvas.setFont(JAPANESE_FONT, 12)
+    for part in simpleSplit(f"{merchant.store_name} 御中", JAPANESE_FONT, 12, 100 * mm):
+        y -= 1.5 * mm
+        canvas.drawString(left, y, part)
+        y -= 5 * mm
+    # The issuer, right-aligned under the document data.
+    issuer_y = height - 40 * mm - 22 * mm
+    canvas.setFont(JAPANESE_FONT, 10.5)
+    canvas.drawRightString(right, issuer_y, issuer)
+    canvas.setFont(JAPANESE_FONT, 9)
+    for text in (issuer_address, f"TEL {issuer_phone}" if issuer_phone else ""):
+        if text:
+            issuer_y -= 4.5 * mm
+            canvas.drawRightString(right, issuer_y, text)
+    canvas.setFont(JAPANESE_FONT, 10.5)
+    y = min(y, issuer_y) - 10 * mm
     canvas.drawString(left, y, "下記のとおりお支払いいたします。")
     y -= 10 * mm
     canvas.setFont(JAPANESE_FONT, 14)
@@ -287,9 +427,12 @@ def draw_notice(canvas, batch: SettlementBatch, line: PayoutLine, envelopes: lis
     canvas.drawRightString(right, y, f"お支払日  {batch.cutoff.payment_date:%Y年%m月%d日}")
     canvas.setFont(JAPANESE_FONT, 10.5)
     y -= 8 * mm
-    account = (f"振込先  {line.bank_name} {line.branch_name}支店  {ACCOUNT_TYPES.get(line.account_type, '')} "
-               f"{line.masked_account}  {line.holder_kana}")
-    canvas.drawString(left, y, account)
+    bank_name = bank_full_name(line.bank_name, code=line.bank_code, kana=line.bank_kana)
+    branch_name = branch_full_name(line.branch_name, bank_code=line.bank_code)
+    canvas.drawString(left, y, f"振込先  {bank_name}  {branch_name}")
+    y -= 5.5 * mm
+    canvas.drawString(left + 14 * mm, y,
+                      f"{ACCOUNT_TYPES.get(line.account_type, '')}  {line.masked_account}  {line.holder_kana}")
     y -= 12 * mm
     canvas.drawString(left, y, "券種別内訳")
     canvas.drawRightString(left + 110 * mm, y, "枚数")
@@ -312,35 +455,60 @@ def draw_notice(canvas, batch: SettlementBatch, line: PayoutLine, envelopes: lis
     canvas.drawString(left, y - 1 * mm, "合計")
     canvas.drawRightString(right, y - 1 * mm, _yen(line.amount))
     y -= 14 * mm
-    canvas.drawString(left, y, "封筒明細")
-    canvas.drawString(left + 60 * mm, y, "受付日")
-    canvas.drawRightString(right, y, "金額")
-    canvas.line(left, y - 2 * mm, right, y - 2 * mm)
-    y -= 8 * mm
-    for number, received_on, amount in envelopes:
-        if y < 25 * mm:
-            canvas.showPage()
-            pages += 1
-            header()
-            y = height - 40 * mm
-        canvas.drawString(left, y, number)
-        canvas.drawString(left + 60 * mm, y, received_on)
-        canvas.drawRightString(right, y, _yen(amount))
-        y -= 6 * mm
-    canvas.setFont(JAPANESE_FONT, 8)
-    canvas.drawString(left, 15 * mm, f"{batch.campaign.name} 事務局")
+
+    def envelope_header(y: float) -> float:
+        canvas.setFont(JAPANESE_FONT, 10.5)
+        canvas.drawString(left, y, "封筒明細")
+        canvas.drawString(left + 38 * mm, y, "受付日")
+        canvas.drawRightString(left + 95 * mm, y, "申告枚数")
+        canvas.drawRightString(left + 122 * mm, y, "支払枚数")
+        canvas.drawRightString(right, y, "金額")
+        canvas.line(left, y - 2 * mm, right, y - 2 * mm)
+        return y - 8 * mm
+
+    if y < 40 * mm:
+        y = new_page()
+    y = envelope_header(y)
+    unpaid_any = False
+    for envelope in envelopes:
+        unpaid = sum(n for _label, n in envelope.unpaid)
+        reasons = []
+        if envelope.unpaid:
+            unpaid_any = True
+            detail = "、".join(f"{label} {n:,}枚" for label, n in envelope.unpaid)
+            reasons = simpleSplit(f"支払対象外 {unpaid:,}枚：{detail}", JAPANESE_FONT, 8.5, right - left - 8 * mm)
+        if y - len(reasons) * 4.5 * mm < 25 * mm:
+            y = envelope_header(new_page())
+        canvas.drawString(left, y, envelope.number)
+        canvas.drawString(left + 38 * mm, y, envelope.received_on)
+        canvas.drawRightString(left + 95 * mm, y, "—" if envelope.declared is None else f"{envelope.declared:,}枚")
+        canvas.drawRightString(left + 122 * mm, y, f"{envelope.paid:,}枚")
+        canvas.drawRightString(right, y, _yen(envelope.amount))
+        canvas.setFont(JAPANESE_FONT, 8.5)
+        for part in reasons:
+            y -= 4.5 * mm
+            canvas.drawString(left + 8 * mm, y, part)
+        canvas.setFont(JAPANESE_FONT, 10.5)
+        y -= 6.5 * mm
+    if unpaid_any:
+        if y < 30 * mm:
+            y = new_page()
+        canvas.setFont(JAPANESE_FONT, 8.5)
+        canvas.drawString(left, y - 2 * mm, "※ 支払対象外の券については、事務局までお問い合わせください。")
+    footer()
     canvas.showPage()
     return pages
 
 
-def notice_pdf(batch: SettlementBatch, line: PayoutLine, envelopes: list | None = None) -> bytes:
+def notice_pdf(batch: SettlementBatch, line: PayoutLine, envelopes: list | None = None, *,
+               issued_on: date | None = None) -> bytes:
     """One merchant's payment notice as PDF bytes (the same bytes in the zip and in the portal)."""
     if envelopes is None:
         envelopes = envelopes_by_line([line.pk]).get(line.pk, [])
     buffer = io.BytesIO()
     canvas = new_canvas(buffer, title=f"支払通知書 {line.merchant.merchant_number} {batch.cutoff.payment_date}",
                         invariant=True)
-    pages = draw_notice(canvas, batch, line, envelopes)
+    pages = draw_notice(canvas, batch, line, envelopes, issued_on=issued_on)
     canvas.save()
     line._pages = pages
     return buffer.getvalue()
@@ -355,6 +523,7 @@ def write_notices_zip(batch: SettlementBatch, out, progress=None) -> int:
     _check_released(batch)
     moment = _fixed_moment(batch).timetuple()[:6]
     total = max(1, batch.merchants)
+    issued_on = issue_date(batch)
     count = 0
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         lines = list(transfer_lines(batch))
@@ -365,7 +534,7 @@ def write_notices_zip(batch: SettlementBatch, out, progress=None) -> int:
                 entry = zipfile.ZipInfo(notice_name(batch, line), date_time=moment)
                 entry.compress_type = zipfile.ZIP_DEFLATED
                 entry.external_attr = 0o600 << 16
-                archive.writestr(entry, notice_pdf(batch, line, envelopes.get(line.pk, [])))
+                archive.writestr(entry, notice_pdf(batch, line, envelopes.get(line.pk, []), issued_on=issued_on))
                 count += 1
             if progress:
                 progress(min(99, count * 100 // total), _("%(n)d notices") % {"n": count})
@@ -374,23 +543,69 @@ def write_notices_zip(batch: SettlementBatch, out, progress=None) -> int:
 
 # --- Summary ------------------------------------------------------------------------------------------------
 
+def person_name(user) -> str:
+    """A staff member as documents print them: family and given name when known (「責任 花子」), else the login."""
+    if user is None:
+        return ""
+    return f"{user.last_name} {user.first_name}".strip() or user.get_username()
+
+
+def _local_date(moment: datetime | None) -> str:
+    return f"{timezone.localtime(moment):%Y年%m月%d日}" if moment else ""
+
+
+def draw_approval_block(canvas, batch: SettlementBatch, *, right: float, top: float) -> float:
+    """The 決裁欄 at the top right: boxes for the 起案 (preparer), 確認 and 承認 (approver) stamps, the names and
+    dates the system knows printed under them (確認 is a hand stamp: no one in the system records it), and a
+    決裁日 line. Only data fixed at approval is printed, so the summary keeps its bytes. Returns the bottom."""
+    box_w, box_h, head_h = 25 * mm, 20 * mm, 5 * mm
+    steps = [("起案", person_name(batch.prepared_by) or "自動締め", _local_date(batch.prepared_at)),
+             ("確認", "", ""),
+             ("承認", person_name(batch.approved_by), _local_date(batch.approved_at))]
+    x0 = right - box_w * len(steps)
+    canvas.setFont(JAPANESE_FONT, 9)
+    canvas.drawString(x0, top + 1.5 * mm, "決裁欄")
+    for n, (title, name, day) in enumerate(steps):
+        x = x0 + n * box_w
+        canvas.rect(x, top - head_h - box_h, box_w, head_h + box_h)
+        canvas.line(x, top - head_h, x + box_w, top - head_h)
+        canvas.setFont(JAPANESE_FONT, 9)
+        canvas.drawCentredString(x + box_w / 2, top - head_h + 1.5 * mm, title)
+        canvas.setFont(JAPANESE_FONT, 8)
+        if name:
+            canvas.drawCentredString(x + box_w / 2, top - head_h - box_h - 4 * mm, name[:12])
+        canvas.setFont(JAPANESE_FONT, 7)
+        canvas.drawCentredString(x + box_w / 2, top - head_h - box_h - 7.5 * mm, day or "　　年　月　日")
+    bottom = top - head_h - box_h - 13 * mm
+    canvas.setFont(JAPANESE_FONT, 9)
+    canvas.drawRightString(right, bottom, f"決裁日  {_local_date(batch.approved_at) or '　　　　年　　月　　日'}")
+    canvas.setFont(JAPANESE_FONT, 10.5)
+    return bottom
+
+
 def write_summary(batch: SettlementBatch, out, progress=None) -> int:
-    """The batch summary for the approver and the files: totals, per denomination, held lines with reasons."""
+    """The batch summary for the approver and the files: the approval block, totals, per denomination, held lines
+    with reasons."""
     _check_released(batch)
+    if batch.approved_by_id is None:
+        # The object predates its approval (read from the database, as _check_released does): the approval block
+        # must show the same names and dates whoever generates the summary.
+        batch = SettlementBatch.objects.select_related("cutoff", "campaign", "prepared_by", "approved_by").get(
+            pk=batch.pk)
     canvas = new_canvas(out, title=f"精算バッチ集計 {batch.cutoff.cutoff_date}", invariant=True)
     width, height = A4
     left, right = 20 * mm, width - 20 * mm
     canvas.setFont(JAPANESE_FONT, 16)
-    canvas.drawCentredString(width / 2, height - 25 * mm, "精算バッチ集計表")
+    canvas.drawCentredString(width / 2, height - 20 * mm, "精算バッチ集計表")
+    y = draw_approval_block(canvas, batch, right=right, top=height - 30 * mm) - 10 * mm
     canvas.setFont(JAPANESE_FONT, 10.5)
-    y = height - 40 * mm
     rows = [
         ("キャンペーン", batch.campaign.name),
         ("締日", f"{batch.cutoff.cutoff_date:%Y年%m月%d日}"),
         ("支払日", f"{batch.cutoff.payment_date:%Y年%m月%d日}"),
         ("区分", "臨時" if batch.cutoff.kind == "extraordinary" else "定例"),
-        ("作成者", batch.prepared_by.get_username() if batch.prepared_by else "自動締め"),
-        ("承認者", batch.approved_by.get_username() if batch.approved_by else ""),
+        ("作成者", person_name(batch.prepared_by) or "自動締め"),
+        ("承認者", person_name(batch.approved_by)),
         ("封筒数", f"{batch.envelopes:,}"),
         ("支払加盟店数", f"{batch.merchants:,}"),
         ("支払総額", _yen(batch.amount)),

@@ -8,13 +8,15 @@ import zipfile
 from datetime import date
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from campaign import jobs
 from campaign.models import Job
-from settlement.models import BatchOutput, Cutoff
+from settlement.models import Bank, BankAccount, BankBranch, BatchOutput, Cutoff, EnvelopeLine, ReadOutcome
 from settlement.payout_documents import (
+    envelopes_by_line,
     generate_output,
     notice_pdf,
     write_notices_zip,
@@ -23,7 +25,7 @@ from settlement.payout_documents import (
     write_zengin,
 )
 from settlement.services.payouts import batch_approve, batch_close
-from tests.settlement.payouts_world import merchant, reconciled_envelope
+from tests.settlement.payouts_world import investigation, merchant, reconciled_envelope
 
 
 class Killed(BaseException):
@@ -159,3 +161,78 @@ def test_a_name_the_bank_cannot_take_stops_the_file_and_names_the_merchant(batch
     line.save()
     with pytest.raises(jobs.JobError, match=f"merchant {line.merchant.merchant_number}.*payee_name"):
         _bytes(write_zengin, batch)
+
+
+def _text(pdf: bytes) -> str:
+    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def _notice(batch, shop) -> str:
+    return _text(notice_pdf(batch, batch.lines.select_related("merchant").get(merchant=shop)))
+
+
+@pytest.mark.django_db
+def test_the_notice_names_its_date_its_issuer_and_the_full_bank_names(campaign, mizuho, alice, clerk, manager,
+                                                                       thousand, settings):
+    settings.SECRETARIAT_ADDRESS = "〒680-0000 鳥取県鳥取市東町1-220"
+    settings.SECRETARIAT_PHONE = "0857-00-0000"
+    tottori = Bank.objects.create(code="0166", name="鳥取", kana="トツトリ")
+    akasaki = BankBranch.objects.create(bank=tottori, code="123", name="赤碕出張所", kana="アカサキ")
+    at_tottori, at_mizuho = merchant(campaign, alice, 0), merchant(campaign, alice, 1)
+    BankAccount.objects.filter(merchant=at_tottori).update(bank=tottori, branch=akasaki)
+    for shop in (at_tottori, at_mizuho):
+        reconciled_envelope(shop, actor=alice, tickets={thousand: 2})
+    cutoff = Cutoff.objects.create(campaign=campaign, cutoff_date=date(2026, 11, 10), payment_date=date(2026, 11, 30))
+    batch = batch_approve(actor=manager, batch=batch_close(actor=clerk, cutoff=cutoff))
+
+    text = _notice(batch, at_tottori)
+    assert f"発行日 {timezone.localtime(batch.approved_at):%Y年%m月%d日}" in text
+    assert "テスト県プレミアム食事券 事務局" in text
+    assert "〒680-0000 鳥取県鳥取市東町1-220" in text and "TEL 0857-00-0000" in text
+    assert "振込先 鳥取銀行 赤碕出張所" in text and "赤碕出張所支店" not in text
+    assert "振込先 みずほ銀行 鳥取支店" in _notice(batch, at_mizuho)
+
+
+@pytest.mark.django_db
+def test_the_notice_says_why_each_ticket_not_paid_was_not_paid(campaign, mizuho, alice, clerk, manager, thousand,
+                                                              five_hundred):
+    shop = merchant(campaign, alice)
+    clean = reconciled_envelope(shop, actor=alice, tickets={thousand: 3})
+    # 39 declared: 35 read and paid, one repeat paid after an investigation, three not paid.
+    envelope = reconciled_envelope(shop, actor=alice, tickets={thousand: 30, five_hundred: 5})
+    EnvelopeLine.objects.create(envelope=envelope, denomination=thousand, declared_tickets=33, declared_amount=33000)
+    EnvelopeLine.objects.create(envelope=envelope, denomination=five_hundred, declared_tickets=6,
+                                declared_amount=3000)
+    EnvelopeLine.objects.create(envelope=clean, denomination=thousand, declared_tickets=3, declared_amount=3000)
+    investigation(envelope, status="accepted", decided_by=manager)
+    investigation(envelope, status="rejected", decided_by=manager)
+    for line_no, verification in ((1, "already_redeemed"), (2, "outside_usage_period")):
+        ReadOutcome.objects.create(read=envelope.reads.first(), envelope=envelope, line_no=line_no,
+                                   code=f"{line_no:021d}", verification=verification)
+    cutoff = Cutoff.objects.create(campaign=campaign, cutoff_date=date(2026, 11, 10), payment_date=date(2026, 11, 30))
+    batch = batch_approve(actor=manager, batch=batch_close(actor=clerk, cutoff=cutoff))
+
+    text = _notice(batch, shop)
+    assert f"{envelope.number} 2026-11-02 39枚 36枚 33,500円" in text
+    assert "支払対象外 3枚：有効期間外 1枚、換金済み（重複） 2枚" in text
+    assert f"{clean.number} 2026-11-02 3枚 3枚 3,000円" in text and text.count("支払対象外 ") == 1
+
+
+@pytest.mark.django_db
+def test_the_notices_read_their_envelopes_in_a_fixed_number_of_queries(batch, manager,
+                                                                       django_assert_num_queries):
+    lines = list(batch.lines.all())
+    with django_assert_num_queries(5):
+        envelopes = envelopes_by_line(line.pk for line in lines)
+    assert sorted(len(rows) for rows in envelopes.values()) == [2, 2, 2]
+
+
+@pytest.mark.django_db
+def test_the_summary_has_an_approval_block_with_the_names(batch, clerk, manager):
+    clerk.last_name, clerk.first_name = "精算", "三郎"
+    clerk.save()
+    batch = batch_approve(actor=manager, batch=batch)
+    text = _text(_bytes(write_summary, batch))
+    assert "決裁欄" in text and "起案" in text and "確認" in text and "承認" in text
+    assert "精算 三郎" in text and "mallory" in text  # mallory has no name on record: her login
+    assert f"決裁日 {timezone.localtime(batch.approved_at):%Y年%m月%d日}" in text
