@@ -20,6 +20,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -160,7 +161,7 @@ def envelope_slip(request, campaign, number):
     with translation.override("ja"):
         redemption_slip_pdf(buffer, slip_document(envelope))
     response = HttpResponse(buffer.getvalue(), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="slip-{envelope.number}.pdf"'
+    response["Content-Disposition"] = content_disposition_header(True, f"換金伝票_{envelope.number}.pdf")
     return response
 
 

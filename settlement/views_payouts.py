@@ -670,8 +670,7 @@ def report_download(request, campaign, pk):
     buffer = io.BytesIO()
     write_table(fmt, buffer, reports.TABLE_HEADER, reports.table_rows(report), sheet_title=f"r{report.revision}")
     spec = EXPORT_FORMATS[fmt]
-    name = (f"audit-{report.kind}-{report.period_start:%Y%m%d}-{report.period_end:%Y%m%d}-r{report.revision}"
-            f"{spec.extension}")
+    name = f"実績報告_{report.period_start:%Y-%m-%d}_{report.period_end:%Y-%m-%d}_r{report.revision}{spec.extension}"
     audit_log(actor=request.user, action="settlement.report_download", target=report, campaign=campaign,
               request=request, data={"format": fmt})
     response = HttpResponse(buffer.getvalue(), content_type=spec.mime_type)

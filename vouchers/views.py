@@ -260,7 +260,7 @@ def lot_proof(request, campaign, pk):
     except JobError as exc:  # e.g. no serial key configured for the campaign
         messages.error(request, str(exc))
         return redirect("vouchers:lot_detail", pk=lot.pk)
-    return _pdf(buffer.getvalue(), f"lot-{lot.pk}-proof.pdf", attachment=False)
+    return _pdf(buffer.getvalue(), f"校正刷り_ロット{lot.pk}.pdf", attachment=False)
 
 
 # --- outlets and outlet orders -----------------------------------------------------------------------------
@@ -443,7 +443,7 @@ def delivery_slip(request, campaign, pk):
     )
     buffer = io.BytesIO()
     documents.delivery_slip_pdf(buffer, doc)
-    return _pdf(buffer.getvalue(), f"delivery-{delivery.number}.pdf")
+    return _pdf(buffer.getvalue(), f"受領書・納品預託書_{delivery.number}.pdf")
 
 
 # --- sales reports -----------------------------------------------------------------------------------------
@@ -676,4 +676,4 @@ def destruction_certificate(request, campaign, pk):
     )
     buffer = io.BytesIO()
     documents.destruction_certificate_pdf(buffer, doc)
-    return _pdf(buffer.getvalue(), f"destruction-{destruction.number}.pdf")
+    return _pdf(buffer.getvalue(), f"廃棄証明書_{destruction.number}.pdf")

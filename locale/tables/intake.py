@@ -72,7 +72,7 @@ JA = {
     "No envelope %(number)s in this campaign. Check the number, or create the claim from the paper slip.": "このキャンペーンに封筒 %(number)s はありません。番号を確認するか、紙の換金伝票から請求を登録してください。",
     "Envelope %(number)s created from the paper slip. Record its receipt next.": "紙の換金伝票から封筒 %(number)s を登録しました。続いて受付を記録してください。",
     "Envelope %(number)s received. Read its tickets next.": "封筒 %(number)s を受け付けました。続いて券を読み取ってください。",
-    "%(total)s codes read into envelope %(number)s: %(parts)s. Accepted amount ¥%(amount)s.": "封筒 %(number)s に %(total)s件のコードを読み取りました：%(parts)s。受理金額 ¥%(amount)s。",
+    "%(total)s codes read into envelope %(number)s: %(parts)s. Accepted amount ¥%(amount)s.": "封筒 %(number)s に %(total)s件のコードを読み取りました：%(parts)s。受理金額 %(amount)s円。",
     "%(n)s unreadable lines were skipped as you chose.": "指定どおり、読み取れない %(n)s行をスキップしました。",
     "Envelope %(number)s matches its slip and is ready for payment.": "封筒 %(number)s は換金伝票と一致し、支払対象になりました。",
     "Envelope %(number)s does not match its slip or has rejected tickets; it is on the review list.": "封筒 %(number)s は換金伝票と一致しないか不受理の券があるため、要確認リストに入りました。",

@@ -35,7 +35,7 @@ JA = {
     # Batch detail (templates/settlement/payouts/batch_detail.html) and its view.
     "Not signed yet": "未署名",
     "%(n)s merchants, %(e)s envelopes: ¥0, no transfer (their envelopes are settled with this batch)":
-        "%(n)s 店、封筒 %(e)s 通：0 円・振込なし（封筒はこの精算バッチで精算済み）",
+        "%(n)s 店、封筒 %(e)s 通：0円・振込なし（封筒はこの精算バッチで精算済み）",
     "This batch has no preparer yet": "この精算バッチにはまだ作成者の署名がありません",
     "The scheduler closed this batch at the end of the cutoff day; nobody has checked it yet. A person must check its lines and amounts and sign it as its preparer. Only then can a second person approve it.":
         "この精算バッチは締日の終わりに自動で締められ、まだ誰も確認していません。担当者が明細と金額を確認し、"

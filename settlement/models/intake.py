@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.fields.related_descriptors import ForwardManyToOneDescriptor
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campaign.models import Campaign, Denomination
 
@@ -19,7 +20,7 @@ from campaign.models import Campaign, Denomination
 class VerificationClass(models.TextChoices):
     """What a redeemed serial turned out to be (DESIGN.md, "Verification classes")."""
 
-    VALID = "valid", _("Valid")
+    VALID = "valid", pgettext_lazy("verification class", "Valid")
     BAD_CHECK = "bad_check", _("Bad check code (forged or mistyped)")
     NEVER_ISSUED = "never_issued", _("Never issued")
     UNSOLD = "unsold", _("Unsold stock")
@@ -224,7 +225,7 @@ class Investigation(models.Model):
     """
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("investigation status", "Open")
         ACCEPTED = "accepted", _("Accepted (paid)")
         REJECTED = "rejected", _("Rejected (not paid)")
 

@@ -26,8 +26,9 @@ def test_the_japanese_catalogue_is_complete():
 
 
 def test_the_compiled_catalogue_matches_the_source():
-    po = {(e.msgid, e.msgstr or e.msgstr_plural.get(0, "")) for e in polib.pofile(str(PO)) if not e.obsolete}
-    mo = {(e.msgid, e.msgstr or e.msgstr_plural.get(0, "")) for e in polib.mofile(str(PO.with_suffix(".mo")))}
+    po = {(e.msgctxt, e.msgid, e.msgstr or e.msgstr_plural.get(0, "")) for e in polib.pofile(str(PO)) if not e.obsolete}
+    mo = {(e.msgctxt, e.msgid, e.msgstr or e.msgstr_plural.get(0, ""))
+          for e in polib.mofile(str(PO.with_suffix(".mo")))}
     assert po <= mo, "run `make messages` (or scripts/po_fill.py) to recompile django.mo"
 
 

@@ -39,7 +39,7 @@ def test_sign_approve_limit_and_read_nothing_to_pay(browser, page, live_server, 
     _login(page, live_server, clerk)
     page.goto(f"/staff/settlement/payouts/batches/{batch.pk}/")
     assert "まだ作成者の署名がありません" in page.get_by_test_id("needs-preparer").inner_text()
-    assert "0 円・振込なし" in page.get_by_test_id("batch-nothing").inner_text()
+    assert "0円・振込なし" in page.get_by_test_id("batch-nothing").inner_text()
     assert axe_violations(page) == []
     page.screenshot(path=str(tmp_path / "batch-unsigned.png"), full_page=True)
     page.get_by_role("button", name="作成者として確認・署名").click()

@@ -101,7 +101,7 @@ def test_the_auditor_reads_the_dashboard_but_cannot_close(world, carol, staff_cl
     page = auditor.get(BASE)
     text = page.content.decode()
     assert page.status_code == 200 and "<svg" in text and "<rect" in text
-    assert "2026-11-30" in text and "10,000" in text  # per-cutoff table
+    assert "2026年11月30日" in text and "10,000" in text  # per-cutoff table
     assert auditor.post(f"{BASE}cutoffs/{cutoff.pk}/close/").status_code == 403
     # The Zengin file carries full account numbers: not for the auditor.
     assert auditor.get(f"{BASE}batches/{batch.pk}/outputs/zengin/").status_code == 403
@@ -113,7 +113,7 @@ def test_the_schedule_screen_previews_a_rule_and_refuses_a_holiday(campaign, cle
     as_clerk = staff_client(clerk)
     page = as_clerk.get(f"{BASE}cutoffs/", {"day": 10, "pay": "last-business-day", "first": "2022-04",
                                             "last": "2022-05"})
-    assert "2022-04-28" in page.content.decode()
+    assert "2022年4月28日" in page.content.decode()
     as_clerk.post(f"{BASE}cutoffs/generate/", {"day": 10, "pay": "last-business-day", "first": "2022-04",
                                                "last": "2022-05"})
     assert list(Cutoff.objects.values_list("payment_date", flat=True).order_by("cutoff_date")) == [
@@ -186,9 +186,9 @@ def test_a_merchant_with_nothing_to_pay_reads_so_on_the_batch_the_portal_and_the
 
     text = staff_client(clerk).get(f"{BASE}batches/{batch.pk}/").content.decode()
     row = next(r for r in text.split("<tr>") if shops[2].merchant_number in r)
-    assert "支払対象なし" in row and "封筒内に支払対象の券がありません" in row and "¥0" in row
+    assert "支払対象なし" in row and "封筒内に支払対象の券がありません" in row and "0円" in row
     assert "振込なし" in row and "支払予定" not in row
-    assert "1 店、封筒 1 通：0 円・振込なし" in text  # counted apart from the 2 transfers
+    assert "1 店、封筒 1 通：0円・振込なし" in text  # counted apart from the 2 transfers
 
     # The payout list names it as such, and rerunning gives the same bytes.
     with translation.override("ja"):

@@ -345,7 +345,8 @@ def test_the_delivery_slip_downloads_as_a_pdf(clerk, printed, bob, marui):
     response = clerk.get(url("delivery_slip", pk=delivery.pk))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert f'filename="delivery-{delivery.number}.pdf"' in response["Content-Disposition"]
+    from urllib.parse import quote
+    assert quote(f"受領書・納品預託書_{delivery.number}.pdf") in response["Content-Disposition"]
     assert response["Content-Disposition"].startswith("attachment")
     assert response.content.startswith(b"%PDF")
 
