@@ -10,18 +10,22 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Denomination
+from campaign.people import person_name
 from campaign.roles import users_with_capability
 from settlement.models import Envelope, Merchant
 
 
 class _PersonChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        name = obj.get_full_name()
-        return f"{name} ({obj.get_username()})" if name else obj.get_username()
+        name = person_name(obj)  # family name first (山田 太郎), the login ID only to tell namesakes apart
+        return f"{name} ({obj.get_username()})" if name != obj.get_username() else name
 
 
 def _other_people(user):
-    return users_with_capability("staff.home").exclude(pk=user.pk)
+    """The people who may be the second person at an opening or witness a disposal: settlement staff, managers and
+    administrators (never an auditor, an operator or counter staff), and never the user."""
+    return users_with_capability("settlement.intake").exclude(pk=user.pk).order_by("last_name", "first_name",
+                                                                                  "username")
 
 
 class EnvelopeFindForm(forms.Form):

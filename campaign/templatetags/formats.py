@@ -37,3 +37,12 @@ def book_state(code: str) -> str:
         return str(BookState(code).label)
     except ValueError:
         return code
+
+
+@register.filter
+def person(user) -> str:
+    """``{{ batch.prepared_by|person }}``: family and given name (campaign.people.person_name), never a bare login ID
+    when the account has a name."""
+    from campaign.people import person_name
+
+    return person_name(user)

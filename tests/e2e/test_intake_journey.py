@@ -37,6 +37,7 @@ def test_a_clerk_reads_an_envelope_and_the_merchant_sees_the_result(browser, pag
     envelope_read(actor=alice, envelope=first, source="manual", codes=[code(1, 1)])
     envelope = services.envelope_declare(actor=approved.portal_user, merchant=approved, tickets={thousand: 5})
     clerk = make_staff("sato", roles.SETTLEMENT_CLERK, last_name="佐藤")
+    make_staff("eve", roles.SETTLEMENT_CLERK, last_name="鈴木", first_name="恵")
 
     _login(page, live_server, clerk)
     page.goto("/staff/settlement/intake/")
@@ -45,7 +46,10 @@ def test_a_clerk_reads_an_envelope_and_the_merchant_sees_the_result(browser, pag
     page.wait_for_url(re.compile(rf"/staff/settlement/intake/{envelope.number}/$"))
 
     page.get_by_label("異常なし").check()
-    page.get_by_label("開封の立会者").select_option(label="bob")
+    # The second person is offered by name, family name first, and only among those who may open envelopes.
+    options = page.get_by_label("開封の立会者").locator("option").all_inner_texts()
+    assert "bob" not in " ".join(options)  # a secretariat clerk does not open envelopes
+    page.get_by_label("開封の立会者").select_option(label="鈴木 恵 (eve)")
     page.get_by_label("計数枚数").fill("5")
     page.get_by_role("button", name="受付を記録").click()
     page.wait_for_selector("text=受け付けました")

@@ -185,9 +185,15 @@ def test_a_clerk_receives_reads_and_reconciles_an_envelope_on_screen(client, cle
     refused = client.post(url, {"received_on": "2026-11-02", "seal_intact": "yes", "opened_with": clerk.pk,
                                 "counted_tickets": 4})
     assert refused.status_code == 400 and Envelope.objects.get().status == "declared"
-    client.post(url, {"received_on": "2026-11-02", "seal_intact": "yes", "opened_with": bob.pk,
+    # Only people who may open envelopes are offered as the second person (Bob is a secretariat clerk).
+    not_offered = client.post(url, {"received_on": "2026-11-02", "seal_intact": "yes", "opened_with": bob.pk,
+                                    "counted_tickets": 4})
+    assert not_offered.status_code == 400 and Envelope.objects.get().status == "declared"
+    eve = make_staff("eve", roles.SETTLEMENT_CLERK, last_name="鈴木", first_name="恵")
+    client.post(url, {"received_on": "2026-11-02", "seal_intact": "yes", "opened_with": eve.pk,
                       "counted_tickets": 4})
     assert Envelope.objects.get().status == "received"
+    assert "鈴木 恵" in client.get(reverse("intake:envelope", args=[number])).content.decode()  # a name, not "eve"
 
     # A file with an unreadable line: shown with its line number, nothing saved until the clerk accepts.
     content = scanner_file(code(1, 1), code(1, 2)[:-1] + "0" if code(1, 2)[-1] != "0" else code(1, 2)[:-1] + "1",
