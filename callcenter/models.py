@@ -208,7 +208,8 @@ class CallRecord(models.Model):
     transfer_to = models.CharField(_("transferred to"), max_length=200, blank=True)
     operator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("operator"))
-    duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), default=0)
+    # NULL when the operator did not enter a duration: unknown, which is not the same as a zero-second call.
+    duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), null=True, blank=True)
     created_at = models.DateTimeField(_("logged at"), auto_now_add=True)
 
     class Meta:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Value
 from django.db.models.functions import ExtractHour, TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
@@ -35,6 +35,20 @@ def callbacks_visible_to(user, campaign: Campaign) -> QuerySet[CallbackRequest]:
     if is_supervisor(user):
         return qs
     return qs.filter(department_id__in=department_ids(user))
+
+
+def callbacks_listed_for(user, campaign: Campaign) -> QuerySet[CallbackRequest]:
+    """The callback list: the requests whose personal data the user may see (``pii`` True), and the requests the
+    user took at the console (``pii`` False unless also visible), which an operator follows by number,
+    department and status without seeing the caller's data again."""
+    qs = CallbackRequest.objects.filter(campaign=campaign).select_related("department", "created_by")
+    if is_supervisor(user):
+        return qs.annotate(pii=Value(True, output_field=BooleanField()))
+    mine = department_ids(user)
+    if not mine:
+        return qs.filter(created_by=user).annotate(pii=Value(False, output_field=BooleanField()))
+    return qs.filter(Q(department_id__in=mine) | Q(created_by=user)).annotate(
+        pii=ExpressionWrapper(Q(department_id__in=mine), output_field=BooleanField()))
 
 
 def can_see_callback(user, callback: CallbackRequest) -> bool:

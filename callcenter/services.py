@@ -10,6 +10,8 @@ append-only audit table.
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -245,9 +247,11 @@ class CallbackInput:
 def call_log(*, actor, campaign: Campaign, line: Line, caller_type: str, summary: str, response_type: str,
              received_at: datetime | None = None, category: Category | None = None, answer: str = "",
              faq_items=(), department: Department | None = None, related_departments=(), transfer_to: str = "",
-             duration_seconds: int = 0, escalation: EscalationInput | None = None,
+             duration_seconds: int | None = None, escalation: EscalationInput | None = None,
              callback: CallbackInput | None = None, search_token: str = "") -> CallRecord:
-    """Log one call, and with it the escalation or the callback request it led to, in one transaction."""
+    """Log one call, and with it the escalation or the callback request it led to, in one transaction.
+
+    ``duration_seconds`` is None when the operator did not enter it: the call's length is then unknown."""
     received_at = received_at or timezone.now()
     if received_at > timezone.now() + timedelta(minutes=5):
         raise CallCenterError(_("The call cannot have been received in the future."))
@@ -263,7 +267,8 @@ def call_log(*, actor, campaign: Campaign, line: Line, caller_type: str, summary
         response_type=response_type,
         department=department or (escalation.department if escalation else None)
         or (callback.department if callback else None),
-        transfer_to=transfer_to.strip(), operator=actor, duration_seconds=max(0, int(duration_seconds or 0)),
+        transfer_to=transfer_to.strip(), operator=actor,
+        duration_seconds=None if duration_seconds is None else max(0, int(duration_seconds)),
     )
     if faq_items:
         call.faq_items.set(faq_items)
@@ -330,14 +335,31 @@ def escalation_note_add(*, actor, escalation: Escalation, body: str, department:
 
 # --- callback requests (personal data) ---------------------------------------------------------------------
 
+# Dashes and minus signs an input method may produce between the groups of a number; NFKC already turns the
+# full-width hyphen-minus (－) into "-", but not these.
+_PHONE_DASHES = str.maketrans({ch: "-" for ch in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\uff70"})
+
+
+def phone_normalize(value: str) -> str:
+    """A phone or FAX number as we store it: NFKC (full-width digits become ASCII), dashes unified to "-",
+    and nothing but digits and hyphens kept (「０８５７－２２－１２３４」 → "0857-22-1234")."""
+    text = unicodedata.normalize("NFKC", value or "").translate(_PHONE_DASHES)
+    kept = "".join(ch for ch in text if ch == "-" or "0" <= ch <= "9")
+    return re.sub(r"-{2,}", "-", kept).strip("-")
+
+
 def callback_create(*, actor, call: CallRecord, data: CallbackInput) -> CallbackRequest:
+    """Take a callback request with the caller's personal data; phone and FAX numbers are normalised first."""
+    phone, fax = phone_normalize(data.phone), phone_normalize(data.fax)
     if not (data.name.strip() and data.phone.strip() and data.inquiry.strip()):
         raise CallCenterError(_("Enter the caller's name, daytime phone and inquiry for the callback."))
+    if not phone or (data.fax.strip() and not fax):
+        raise CallCenterError(_("A phone or FAX number needs digits (hyphens are allowed)."))
     now = timezone.now()
     request = CallbackRequest.objects.create(
         campaign=call.campaign, call=call, department=data.department, name=data.name.strip(),
-        phone=data.phone.strip(), address=data.address.strip(), inquiry=data.inquiry.strip(),
-        email=data.email.strip(), fax=data.fax.strip(), collected_at=now,
+        phone=phone, address=data.address.strip(), inquiry=data.inquiry.strip(),
+        email=data.email.strip(), fax=fax, collected_at=now,
         purge_after=timezone.localdate(now) + timedelta(days=CALLBACK_RETENTION_DAYS), created_by=actor,
     )
     # Only the number and the department: never the caller's data (see the module docstring).
@@ -349,6 +371,15 @@ def callback_create(*, actor, call: CallRecord, data: CallbackInput) -> Callback
 def callback_view(*, actor, callback: CallbackRequest, request=None) -> None:
     """Record that someone looked at a callback request's personal data."""
     audit_log(actor=actor, action="callback.view", target=callback, request=request, campaign=callback.campaign)
+
+
+@transaction.atomic
+def callbacks_list_view(*, actor, campaign: Campaign, callbacks, request=None) -> None:
+    """Record that someone saw callback requests' personal data (name, inquiry) in a list: one "viewed" event
+    per request shown, so a request's audit trail is complete whichever page showed its data."""
+    for callback in callbacks:
+        audit_log(actor=actor, action="callback.view", target=callback, request=request,
+                  campaign=campaign, data={"via": "list"})
 
 
 @transaction.atomic

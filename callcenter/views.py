@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -33,6 +32,7 @@ from campaign.decorators import staff_view
 from campaign.exports import write_xlsx
 from campaign.forms import form_attempt
 from campaign.jobs import JobError, job_start
+from campaign.people import person_name
 from campaign.roles import has_capability
 from campaign.selectors import default_campaign
 
@@ -54,7 +54,7 @@ def console(request, campaign):
         if form.is_valid():
             call = form_attempt(form, lambda: _log_call(request, campaign, form.cleaned_data))
             if call is not None:
-                messages.success(request, _("Call #%(number)s logged.") % {"number": call.pk})
+                messages.success(request, _logged_message(call))
                 return redirect("callcenter:console")
     else:
         form = forms.CallForm(initial={"received_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
@@ -66,7 +66,22 @@ def console(request, campaign):
         "recent": CallRecord.objects.filter(campaign=campaign, operator=request.user).select_related("line")[:5],
         "my_escalations": Escalation.objects.filter(escalated_by=request.user, call__campaign=campaign)
         .select_related("department").order_by("-created_at")[:5],
+        "my_callbacks": CallbackRequest.objects.filter(created_by=request.user, campaign=campaign)
+        .select_related("department")[:5],
     })
+
+
+def _logged_message(call: CallRecord) -> str:
+    """The success message gives the number the caller is told: the escalation's or the callback request's."""
+    escalation = getattr(call, "escalation", None) if call.response_type == CallRecord.ResponseType.ESCALATED else None
+    callback = getattr(call, "callback", None) if call.response_type == CallRecord.ResponseType.CALLBACK else None
+    if escalation is not None:
+        return _("Call #%(number)s logged. Escalation number to give the caller: %(reference)s.") % {
+            "number": call.pk, "reference": escalation}
+    if callback is not None:
+        return _("Call #%(number)s logged. Callback number to give the caller: %(reference)s.") % {
+            "number": call.pk, "reference": callback}
+    return _("Call #%(number)s logged.") % {"number": call.pk}
 
 
 def _log_call(request, campaign, data):
@@ -80,13 +95,13 @@ def _log_call(request, campaign, data):
         callback = services.CallbackInput(department=data["department"], name=data["cb_name"], phone=data["cb_phone"],
                                           inquiry=data["cb_inquiry"], address=data["cb_address"],
                                           email=data["cb_email"], fax=data["cb_fax"])
-    minutes = data["duration_minutes"] or Decimal(0)
+    minutes = data["duration_minutes"]  # None when left blank: the duration is unknown
     return services.call_log(
         actor=request.user, campaign=campaign, line=data["line"], caller_type=data["caller_type"],
         summary=data["summary"], response_type=kind, received_at=data["received_at"], category=data["category"],
         answer=data["answer"], faq_items=list(data["faq_items"]), department=data["department"],
         related_departments=list(data["related_departments"]), transfer_to=data["transfer_to"],
-        duration_seconds=int(minutes * 60), escalation=escalation, callback=callback,
+        duration_seconds=None if minutes is None else int(minutes * 60), escalation=escalation, callback=callback,
         search_token=data["search_token"])
 
 
@@ -133,8 +148,11 @@ def call_detail(request, campaign, pk):
                              campaign=campaign)
     if call.operator_id != request.user.pk and not selectors.is_supervisor(request.user):
         raise PermissionDenied
+    callback = getattr(call, "callback", None)
     return render(request, "callcenter/call_detail.html", {
-        "call": call, "escalation": getattr(call, "escalation", None)})
+        "call": call, "escalation": getattr(call, "escalation", None), "operator_name": person_name(call.operator),
+        "callback": callback,
+        "can_see_callback": callback is not None and selectors.can_see_callback(request.user, callback)})
 
 
 # --- escalations -------------------------------------------------------------------------------------------
@@ -195,12 +213,18 @@ def escalation_detail(request, campaign, pk):
 @staff_view("staff.home")
 @campaign_required
 def callback_list(request, campaign):
-    qs = selectors.callbacks_visible_to(request.user, campaign)
+    qs = selectors.callbacks_listed_for(request.user, campaign)
     state = request.GET.get("state", "open")
     if state in CallbackRequest.Status.values:
         qs = qs.filter(status=state)
-    # The list shows numbers and departments only; names appear on the (audit-logged) detail page.
-    return render(request, "callcenter/callback_list.html", {"page": _page(request, qs), "state": state})
+    page = _page(request, qs)
+    for callback in page:
+        callback.taken_by_name = person_name(callback.created_by)
+    # Names and inquiries are shown only where the user may see them (pii), and each showing is audit-logged
+    # like the detail page; requests the operator took herself show without them.
+    services.callbacks_list_view(actor=request.user, campaign=campaign, request=request,
+                                 callbacks=[c for c in page if c.pii and not c.purged_at])
+    return render(request, "callcenter/callback_list.html", {"page": page, "state": state})
 
 
 @staff_view("staff.home")
