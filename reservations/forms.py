@@ -92,6 +92,21 @@ class AnswersForm(forms.Form):
                 else self.data.get(name, "") for name in self.fields}
 
 
+def postal_autofill(form: forms.Form, url: str) -> bool:
+    """Wire a staff form's postal code to fill its address (htmx, as on the merchant application): typing seven
+    digits asks ``url`` for the address, shown in place of the postal code's help text, and the address input
+    is filled when it is empty or holds another area. Without JavaScript nothing changes: the address stays a
+    plain input to type. False when the form has no postal code or no address field."""
+    if "postal_code" not in form.fields or "address" not in form.fields:
+        return False
+    postal, address = form["postal_code"], form["address"]
+    form.fields["postal_code"].widget.attrs.update({
+        "hx-get": url, "hx-trigger": "input changed delay:300ms, change",
+        "hx-include": f"#{address.auto_id}", "hx-target": f"#{postal.auto_id}_helptext", "hx-swap": "innerHTML",
+        "hx-sync": "this:replace"})
+    return True
+
+
 class LookupForm(forms.Form):
     number = forms.CharField(label=_("Reservation number"), max_length=20,
                              widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))

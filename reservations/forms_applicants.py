@@ -80,6 +80,32 @@ class PrintForm(forms.Form):
                                                               ("24", _("A4, 24 labels (3 × 8)"))])
 
 
+class LetterPrintForm(forms.Form):
+    """The confirmation before notice letters are printed: the clerk has seen the number of letters, chooses
+    whether those already handed their vouchers get one too, and — only while the site address is a
+    development one — confirms that this is a test print."""
+
+    include_received = forms.BooleanField(
+        label=_("Also print letters for applicants who already received their vouchers"), required=False)
+    test_print = forms.BooleanField(
+        label=_("Print anyway (test print)"), required=False,
+        help_text=_("Every page is marked “TEST PRINT — do not mail”."))
+    confirm = forms.BooleanField(label=_("I have checked the number of letters"))
+
+    def __init__(self, *args, site_problem: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.site_problem = site_problem
+        if not site_problem:
+            del self.fields["test_print"]
+
+    def clean(self):
+        data = super().clean()
+        if self.site_problem and not data.get("test_print"):
+            self.add_error("test_print", _("The letters would carry a development address. Tick “Print anyway "
+                                           "(test print)” for a test print, or set the public address first."))
+        return data
+
+
 class SaleForm(forms.Form):
     counter = forms.ModelChoiceField(label=_("Counter"), queryset=Counter.objects.none())
     ranges = forms.CharField(label=_("Book numbers sold"), max_length=500,

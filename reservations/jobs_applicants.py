@@ -15,7 +15,7 @@ from reservations import labels, letters
 from reservations.fields import SEX_CHOICES
 from reservations.linkcodes import format_code
 from reservations.models import LetterTemplate
-from reservations.selectors_applicants import ApplicantFilter, letter_counters, search
+from reservations.selectors_applicants import ApplicantFilter, letter_counters, letter_recipients, search
 from reservations.selectors_applicants import labels as status_labels
 
 CHUNK = 2000
@@ -92,27 +92,36 @@ def applicant_labels(job, out, progress) -> str:
     return f"labels-{sheet.code}up-{campaign.code}-{timezone.localtime():%Y%m%d-%H%M%S}.pdf"
 
 
-def letter_setup(campaign: Campaign) -> letters.LetterSetup:
+def letter_setup(campaign: Campaign, *, test_print: bool = False) -> letters.LetterSetup:
     template = LetterTemplate.objects.filter(campaign=campaign).first()
     return letters.LetterSetup(
         title=template.title if template else letters.DEFAULT_TITLE,
         body=template.body if template else letters.DEFAULT_BODY,
         counters=[(c.name, c.address) for c in letter_counters(campaign)],
         deadline=template.deadline if template else None, sender=template.sender if template else "",
-        issued_on=timezone.localdate())
+        issued_on=timezone.localdate(), test_print=test_print)
 
 
 @job_kind("applicant_letters", label=gettext_lazy("Notice letters"), capability="reservations.manage")
 def applicant_letters(job, out, progress) -> str:
-    campaign, qs = _filtered(job)
-    qs = qs.filter(personal_data_purged_at__isnull=True)
+    """Params: campaign, filter, include_received (default: applicants already handed their vouchers are left
+    out) and test_print (required while the site address is a development one; every page is then marked)."""
+    problem = letters.site_url_problem()
+    test_print = bool(job.params.get("test_print"))
+    if problem and not test_print:
+        raise JobError(problem + " " + _("Set the public address first, or confirm a test print."))
+    campaign = Campaign.objects.get(pk=job.params["campaign"])
+    flt = ApplicantFilter.from_params(job.params.get("filter", {}))
+    found = letter_recipients(campaign, flt, include_received=bool(job.params.get("include_received")))
+    qs = found.applicants
     total = qs.count()
     audit_log(actor=job.owner, action="applicant.print_letters", target=campaign, campaign=campaign,
-              data={"filter": job.params.get("filter", {}), "letters": total})
+              data={"filter": job.params.get("filter", {}), "letters": total,
+                    "excluded_received": found.excluded_received, "test_print": bool(problem and test_print)})
     items = (letters.LetterData(postal_code=r["postal_code"], address=r["address"], name=r["name"],
                                 link_code=r["link_code"])
              for r in _chunks(qs, ["pk", "postal_code", "address", "name", "link_code"]))
     progress(0, _("%(n)d letters") % {"n": total})
-    letters.write_letters(out, items, letter_setup(campaign), total=total, progress=progress,
-                          title=_("Notice letters"))
+    letters.write_letters(out, items, letter_setup(campaign, test_print=bool(problem and test_print)),
+                          total=total, progress=progress, title=_("Notice letters"))
     return f"letters-{campaign.code}-{timezone.localtime():%Y%m%d-%H%M%S}.pdf"

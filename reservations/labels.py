@@ -1,9 +1,10 @@
 """Address labels (宛名ラベル) for A4 label sheets, drawn page by page on a reportlab canvas.
 
-Each label holds the postal code as 〒123-4567, the address wrapped inside the label (a run of digits and
-hyphens such as 1-220 is never split; a space before a building name is the preferred break), and the name
-with the honorific 様. When the text does not fit, the font shrinks down to a legible minimum; past that the
-last address line is cut with "…" — nothing is ever drawn outside its label.
+Each label holds the postal code as 〒123-4567, the address broken into lines by ``address_lines`` (never
+inside a house number such as 1-16-38 or １丁目16番38号, never between 101 and 号室; a space or the start of
+the building name is the preferred break), and the name with the honorific 様. When the text does not fit, the
+font shrinks down to a legible minimum; past that the last address line is cut with "…" — nothing is ever
+drawn outside its label.
 
 Memory stays the same for any number of labels: the pages are drawn PAGES_PER_PART at a time, each part its
 own small PDF appended to the output as soon as it is done (``campaign.pdf.ChunkedCanvas``), and within a
@@ -25,6 +26,7 @@ from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFStream
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from campaign.pdf import JAPANESE_FONT, ChunkedCanvas
+from reservations.address_lines import address_lines
 
 HONORIFIC = "様"
 MIN_FONT = 6.0
@@ -116,12 +118,17 @@ def wrap(text: str, width: float, size: float, font: str = JAPANESE_FONT) -> lis
 
 def fit_lines(text: str, width: float, height: float, size: float, *, leading: float = 1.25,
               font: str = JAPANESE_FONT) -> tuple[list[str], float]:
-    """Lines and font size that fit ``width`` × ``height``: shrink to MIN_FONT, then cut with "…"."""
+    """Address lines and the font size that fit ``width`` × ``height`` (``address_lines``: never broken inside
+    a house number). The font shrinks to MIN_FONT until every line is narrow enough and they all fit; only past
+    that is a too-wide piece broken by character and the last line cut with "…"."""
     while True:
-        lines = wrap(text, width, size, font)
-        if len(lines) * size * leading <= height or size <= MIN_FONT:
+        lines = address_lines(text, lambda s, size=size: stringWidth(s, font, size), width)
+        too_wide = any(stringWidth(line, font, size) > width for line in lines)
+        if (not too_wide and len(lines) * size * leading <= height) or size <= MIN_FONT:
             break
         size = max(MIN_FONT, size - 0.5)
+    if too_wide:  # a house number wider than the label even at MIN_FONT: nothing may be drawn outside it
+        lines = [part for line in lines for part in wrap(line, width, size, font)]
     room = max(1, int(height // (size * leading)))
     if len(lines) > room:
         lines = lines[:room]

@@ -12,11 +12,13 @@ time, each part its own small PDF appended to the output file as soon as it is d
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import IO
+from urllib.parse import urlsplit
 
 import segno
 from django.conf import settings
@@ -72,6 +74,30 @@ def booking_url(link_code: str) -> str:
     return settings.SITE_URL + reverse("reserve:code", args=[format_code(link_code)])
 
 
+def site_url_problem(url: str | None = None) -> str:
+    """Why the booking address printed on the letters (settings.SITE_URL) is not one a resident can open, or ""
+    when it is fine: a development or loopback host (127.0.0.1, localhost, *.local, a private network) or plain
+    http without TLS. Letters printed with such an address send every resident to a dead link."""
+    url = settings.SITE_URL if url is None else url
+    parts = urlsplit(url or "")
+    host = (parts.hostname or "").lower().rstrip(".")
+    if not host:
+        return _("The site address (SITE_URL) is not set.")
+    local = host == "localhost" or host.endswith((".localhost", ".local", ".internal", ".test"))
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        local = local or ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_unspecified
+    if local:
+        return _("The booking address on the letters would be %(url)s, a development address that residents "
+                 "cannot open.") % {"url": url}
+    if parts.scheme != "https":
+        return _("The booking address on the letters would be %(url)s, without https (TLS).") % {"url": url}
+    return ""
+
+
 def japanese_date(day: date | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if day else ""
 
@@ -92,6 +118,7 @@ class LetterSetup:
     deadline: date | None
     sender: str
     issued_on: date
+    test_print: bool = False  # printed although site_url_problem(): every page is marked as a test print
 
 
 def _qr(canvas, payload: str, x: float, y: float, size: float) -> None:
@@ -157,6 +184,11 @@ class LetterWriter:
         url = booking_url(data.link_code)
         personal = {"name": data.name or "", "link_code": code, "booking_url": url}
         top = A4[1] - MARGIN
+        if setup.test_print:
+            c.setFont(JAPANESE_FONT, 12)
+            c.setFillColorRGB(0.8, 0, 0)
+            c.drawCentredString(A4[0] / 2, A4[1] - 10 * mm, _("TEST PRINT — do not mail"))
+            c.setFillGray(0)
         # Date and sender, top right.
         c.setFont(JAPANESE_FONT, BODY_SIZE)
         c.drawRightString(A4[0] - MARGIN, top - BODY_SIZE, japanese_date(setup.issued_on))

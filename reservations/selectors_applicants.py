@@ -12,6 +12,7 @@ from campaign.models import Campaign
 from reservations.fields import FieldConfig, FieldSpec
 from reservations.linkcodes import normalize
 from reservations.models import Applicant, Counter, ProgressEvent, StatusLabel
+from reservations.models_applicants import HANDED_OVER
 from reservations.selectors import booking_context
 
 # The basic booking fields an applicant has; the campaign's field configuration decides which are used.
@@ -122,6 +123,31 @@ def search(campaign: Campaign, flt: ApplicantFilter) -> QuerySet[Applicant]:
             events = events.filter(occurred_at__lt=end)
         qs = qs.filter(Exists(events))
     return qs.order_by("id")
+
+
+def received_vouchers() -> Exists:
+    """True for an applicant whose progress holds a "handed over" (交付済み) entry that no undo cancelled —
+    whatever came after it (a revisit, say): they have their vouchers and need no notice letter."""
+    return Exists(effective_events().filter(status__code=HANDED_OVER))
+
+
+@dataclass(frozen=True)
+class LetterRecipients:
+    """Who a letter print would go to: ``applicants`` (in id order) and how many were left out because they
+    already received their vouchers (0 when they are included)."""
+
+    applicants: QuerySet[Applicant]
+    excluded_received: int
+
+
+def letter_recipients(campaign: Campaign, flt: ApplicantFilter, *, include_received: bool = False
+                      ) -> LetterRecipients:
+    """The applicants the search finds that a notice letter can go to: personal data not yet purged and,
+    unless ``include_received``, not already handed their vouchers."""
+    qs = search(campaign, flt).filter(personal_data_purged_at__isnull=True)
+    if include_received:
+        return LetterRecipients(qs, 0)
+    return LetterRecipients(qs.filter(~received_vouchers()), qs.filter(received_vouchers()).count())
 
 
 def letter_counters(campaign: Campaign) -> list[Counter]:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("search/", v.search, name="search"),
     path("export/", v.export, name="export"),
     path("book/", v.proxy_book, name="proxy_book"),
+    path("postal-code/", v.postal_lookup, name="postal_lookup"),
     path("<int:pk>/", v.detail, name="detail"),
     path("<int:pk>/arrive/", v.arrive, name="arrive"),
     path("<int:pk>/change/", v.change, name="change"),

@@ -32,8 +32,8 @@ from reservations import selectors_applicants as selectors
 from reservations import services_applicants as services
 from reservations.errors import ReservationError
 from reservations.fields import FieldErrors, display_value
-from reservations.forms import AnswersForm
-from reservations.letters import DEFAULT_BODY, DEFAULT_TITLE
+from reservations.forms import AnswersForm, postal_autofill
+from reservations.letters import DEFAULT_BODY, DEFAULT_TITLE, site_url_problem
 from reservations.models import Applicant, Counter, CounterOutlet, CounterSale, LetterTemplate, ProgressEvent
 from reservations.views_staff import _render, campaign_required
 
@@ -73,6 +73,7 @@ def applicant_list(request, campaign):
     context = _search_context(request, campaign)
     return _render(request, "reservations/applicants/list.html", {
         **context, "export_form": ExportFormatForm(), "print_form": forms.PrintForm(),
+        "site_problem": site_url_problem(),
         "bulk_form": forms.BulkStatusForm(prefix="bulk"), "fields": selectors.used_fields(campaign.pk)})
 
 
@@ -96,12 +97,46 @@ def applicant_export(request, campaign):
 @campaign_required
 @require_POST
 def applicant_print(request, campaign):
-    kind = "applicant_letters" if request.POST.get("what") == "letters" else "applicant_labels"
+    if request.POST.get("what") == "letters":
+        return _letters_confirm(request, campaign)
     form = forms.PrintForm(request.POST)
     sheet = form.cleaned_data["sheet"] if form.is_valid() else "12"
-    job = job_start(actor=request.user, kind=kind, campaign=campaign, request=request,
+    job = job_start(actor=request.user, kind="applicant_labels", campaign=campaign, request=request,
                     params={"campaign": campaign.pk, "sheet": sheet, "filter": _filter_from_post(request)})
     return redirect("staff:job_detail", public_id=job.public_id)
+
+
+def _posted_int(request, name: str) -> int | None:
+    value = request.POST.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _letters_confirm(request, campaign):
+    """Notice letters are printed only from this confirmation: the number of letters, the applicants left out
+    because they already received their vouchers (with the choice to include them), and a warning — with a
+    required "test print" tick — while the site address printed on the letters is a development one. The job
+    starts only when the numbers the clerk saw are still the numbers found."""
+    flt = forms.ApplicantSearchForm(request.POST).search_filter()
+    problem = site_url_problem()
+    submitted = request.POST.get("step") == "print"
+    form = forms.LetterPrintForm(request.POST if submitted else None, site_problem=problem)
+    found = selectors.letter_recipients(campaign, flt)
+    count, excluded = found.applicants.count(), found.excluded_received
+    if submitted and form.is_valid():
+        if (_posted_int(request, "expected_letters"), _posted_int(request, "expected_excluded")) != (count, excluded):
+            form.add_error(None, _("The applicants found have changed since the numbers were shown. Check the new "
+                                   "numbers and confirm again."))
+        else:
+            d = form.cleaned_data
+            job = job_start(actor=request.user, kind="applicant_letters", campaign=campaign, request=request,
+                            params={"campaign": campaign.pk, "filter": flt.to_params(),
+                                    "include_received": d["include_received"],
+                                    "test_print": bool(problem and d.get("test_print"))})
+            return redirect("staff:job_detail", public_id=job.public_id)
+    return _render(request, "reservations/applicants/letters_confirm.html", {
+        "form": form, "count": count, "excluded": excluded, "with_received": count + excluded,
+        "site_problem": problem, "filter_items": list(flt.to_params().items()),
+        "back_query": urlencode(flt.to_params())}, status=400 if submitted else 200)
 
 
 @staff_view("reservations.manage")
@@ -218,6 +253,7 @@ def _edit(request, campaign, applicant: Applicant | None):
             value = getattr(applicant, spec.name)
             initial[spec.name] = value.isoformat() if hasattr(value, "isoformat") else value
     form = AnswersForm(request.POST or None, config=config, audience="staff", initial=initial)
+    postal_autofill(form, reverse("reservations:postal_lookup"))
     other = forms.ApplicantOtherForm(request.POST or None, initial={
         "resident_number": applicant.resident_number, "notes": applicant.notes} if applicant else None)
     if request.method == "POST" and form.is_valid() and other.is_valid():

@@ -12,12 +12,12 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from campaign.audit import audit_log
 from campaign.decorators import campaign_required as require_campaign
@@ -221,6 +221,7 @@ def proxy_book(request, campaign):
         if pick.is_bound and pick.is_valid() else []
     ctx = selectors.booking_context(campaign.pk)
     form = forms.AnswersForm(request.POST or None, config=ctx.fields, audience="staff")
+    forms.postal_autofill(form, reverse("reservations:postal_lookup"))
     code_form = forms.ProxyLinkCodeForm(request.POST or None, prefix="applicant")
     answers_valid = form.is_valid()  # both forms checked, so that all their errors show at once
     if request.method == "POST" and code_form.is_valid() and answers_valid:
@@ -261,6 +262,41 @@ def proxy_book(request, campaign):
     return _render(request, "reservations/staff/proxy_book.html", {
         "pick": pick, "slots": slots, "form": form, "code_form": code_form, "token": secrets.token_urlsafe(16),
         "resident_number": request.POST.get("resident_number", "")})
+
+
+@staff_view("reservations.manage")
+@campaign_required
+@require_GET
+def postal_lookup(request, campaign):
+    """htmx, for the counter's forms (proxy booking, applicant): the address for a postal code from Japan Post's
+    data (``settlement.postal``, the lookup of the merchant application) as a status line, and the address input
+    swapped out of band — only when it is empty or holds another area's address, so a street number and
+    building already typed are kept."""
+    from settlement.postal import address_for, format_postal_code, parse_postal_code
+
+    raw = request.GET.get("postal_code", "")
+    code = parse_postal_code(raw)
+    template = "reservations/staff/_postal_result.html"
+    if code is None:
+        if sum(ch.isdigit() for ch in raw) >= 7:
+            return render(request, template, {"message": _("Enter the postal code as 7 digits, e.g. 680-0011."),
+                                              "error": True})
+        return HttpResponse(_("7 digits, e.g. 680-0011"))
+    address = address_for(code)
+    if address is None:
+        message = _("No address was found for 〒%(code)s. Check the postal code, or type the address yourself.") % {
+            "code": format_postal_code(code)}
+        return render(request, template, {"message": message, "error": True})
+    address_input = None
+    if not request.GET.get("address", "").strip().startswith(address):
+        form = forms.AnswersForm(config=selectors.booking_context(campaign.pk).fields, audience="staff",
+                                 initial={"address": address})
+        if "address" in form.fields:
+            address_input = form["address"].as_widget(attrs={"hx-swap-oob": "true"})
+            message = _("Address filled in: %(address)s. Add the street number and building.") % {"address": address}
+    if address_input is None:
+        message = _("The postal code matches the address: %(address)s.") % {"address": address}
+    return render(request, template, {"message": message, "address_input": address_input})
 
 
 # --- set-up ------------------------------------------------------------------------------------------------

@@ -147,7 +147,10 @@ def test_export_and_print_start_jobs(world, staff_client, counter_user, settings
         == b"\xef\xbb\xbf"
     client.post(reverse("reservations:applicant_export"), {"format": "xlsx"})
     client.post(reverse("reservations:applicant_print"), {"what": "labels", "sheet": "24"})
-    client.post(reverse("reservations:applicant_print"), {"what": "letters"})
+    # Letters start only from their confirmation, with the numbers shown (tests/reservations/test_letters_fixes.py).
+    settings.SITE_URL = "https://reserve.example.jp"
+    client.post(reverse("reservations:applicant_print"), {"what": "letters", "step": "print", "confirm": "on",
+                                                          "expected_letters": "1", "expected_excluded": "0"})
     assert set(Job.objects.values_list("kind", "status").distinct()) == {
         ("applicants_export", "succeeded"), ("applicant_labels", "succeeded"), ("applicant_letters", "succeeded")}
 

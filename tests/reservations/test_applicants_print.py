@@ -120,6 +120,7 @@ def test_a_letter_carries_the_merge_fields_link_code_and_booking_url():
 
 def test_the_print_jobs_make_the_pdfs_and_log_who_printed(resv, alice, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
+    settings.SITE_URL = "https://reserve.example.jp"  # letters refuse a development address without a test print
     campaign = resv["campaign"]
     applicant_settings(campaign)
     for i in range(13):
