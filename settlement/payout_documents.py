@@ -50,6 +50,7 @@ from settlement.models import (
     SettlementBatch,
     VerificationClass,
 )
+from settlement.services.payouts import hold_reasons_unique
 
 ACCOUNT_TYPES = {"1": "普通", "2": "当座", "4": "貯蓄", "9": "その他"}
 HOLD_LABELS = {code: str(label) for code, label in PayoutLine.HoldReason.choices}
@@ -220,6 +221,11 @@ def list_header() -> list[str]:
             _("Account holder")]
 
 
+def hold_reason_text(reasons, separator: str) -> str:
+    """The labels of a line's reasons, each once and in order (lines closed before issue 17 may repeat one)."""
+    return separator.join(HOLD_LABELS.get(r, r) for r in hold_reasons_unique(reasons))
+
+
 def list_rows(batch: SettlementBatch, progress=None):
     payable_label = str(PayoutLine.Status.PAYABLE.label)
     # Held and nothing-to-pay lines keep their own label; every line that reaches the bank reads "to be paid".
@@ -235,7 +241,7 @@ def list_rows(batch: SettlementBatch, progress=None):
          bank_name, branch_code, branch_name, account_type, account_number, holder) = row
         # The status as frozen at the close (paid/failed come later and must not change the file's bytes).
         yield [number, store, labels.get(status, payable_label),
-               " / ".join(HOLD_LABELS.get(r, r) for r in reasons), envelopes, tickets, redeemed, adjustment, carried,
+               hold_reason_text(reasons, " / "), envelopes, tickets, redeemed, adjustment, carried,
                amount, bank_code, bank_name, branch_code, branch_name, ACCOUNT_TYPES.get(account_type, ""),
                "•" * max(0, len(account_number) - 3) + account_number[-3:], holder]
         if progress and n % CHUNK == 0:
@@ -727,6 +733,42 @@ job_kind("payouts_notices", label=gettext_lazy("Payment notices (zip)"), capabil
     _run(BatchOutput.Kind.NOTICES))
 job_kind("payouts_summary", label=gettext_lazy("Batch summary (PDF)"), capability="settlement.intake")(
     _run(BatchOutput.Kind.SUMMARY))
+
+# The four files in one job, in this order (the bank file first: it is the one that must not fail unseen).
+ALL_KINDS = (BatchOutput.Kind.ZENGIN, BatchOutput.Kind.LIST, BatchOutput.Kind.NOTICES, BatchOutput.Kind.SUMMARY)
+
+
+def _run_all(job, out, progress) -> str:
+    """Generate the batch's four files one after the other in one job, each stored as its ``BatchOutput`` exactly
+    as its own job stores it (same bytes). The job's own result is a short list of the four files and their
+    SHA-256; the files themselves are downloaded from the batch page. A file that cannot be written stops the job
+    there, naming it; the files before it stay stored."""
+    batch = SettlementBatch.objects.select_related("cutoff", "campaign", "prepared_by", "approved_by").get(
+        pk=job.params["batch"])
+    labels = dict(BatchOutput.Kind.choices)
+    step = 100 // len(ALL_KINDS)
+    lines = []
+    for n, kind in enumerate(ALL_KINDS):
+        label = str(labels[kind])
+        title = f"{label} ({n + 1}/{len(ALL_KINDS)})"
+
+        def part(percent, message="", base=n * step, title=title):
+            progress(base + max(0, min(100, int(percent))) * step // 100, f"{title}: {message}" if message else title)
+
+        part(0)
+        try:
+            output = generate_output(batch, kind, io.BytesIO(), part)
+        except JobError as exc:
+            raise JobError(_("%(file)s: %(error)s") % {"file": label, "error": exc}) from None
+        lines.append(f"{output.file_name}\t{output.size}\t{output.sha256}")
+    progress(100, _("The four files are ready."))
+    out.write(("\n".join(lines) + "\n").encode("utf-8"))
+    return f"batch-files-{batch.cutoff.cutoff_date:%Y%m%d}-{batch.cutoff.payment_date:%Y%m%d}.txt"
+
+
+# The bank file is among the four: the same capability as its own job.
+job_kind("payouts_all", label=gettext_lazy("All four batch files"), capability="settlement.approve")(_run_all)
+ALL_JOB_KIND = "payouts_all"
 
 JOB_KINDS = {BatchOutput.Kind.ZENGIN: "payouts_zengin", BatchOutput.Kind.LIST: "payouts_list",
              BatchOutput.Kind.NOTICES: "payouts_notices", BatchOutput.Kind.SUMMARY: "payouts_summary"}

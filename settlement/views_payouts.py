@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
@@ -16,22 +17,25 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from campaign import formats
 from campaign.audit import audit_log
 from campaign.decorators import campaign_required as require_campaign
 from campaign.decorators import staff_view
 from campaign.errors import DomainError
 from campaign.exports import EXPORT_FORMATS, write_table
 from campaign.jobs import JobError, job_start
+from campaign.models import Job
 from campaign.roles import has_capability
 from settlement import payout_documents, reports
 from settlement.models import (
@@ -148,12 +152,50 @@ class CutoffScopeForm(forms.Form):
         return self._lookup("envelopes", Envelope, "number", _("There is no envelope %(number)s in this campaign."))
 
 
+_PAY_DAYS_AFTER = re.compile(r"\+(\d{1,2})")
+
+
 class GenerateForm(forms.Form):
+    """A monthly rule: the cutoff day and how the payment date follows it, chosen rather than typed. The typed
+    rule of old links and bookmarks (``pay=last-business-day``, ``pay=+3``) is still read."""
+
+    LAST_BUSINESS_DAY = "last-business-day"
+    DAYS_AFTER = "days-after"
+
     day = forms.IntegerField(label=gettext_lazy("Cutoff day of the month"), min_value=1, max_value=31, initial=10)
-    pay = forms.CharField(label=gettext_lazy("Payment rule"), initial="last-business-day",
-                          help_text=gettext_lazy("“last-business-day” or “+K” (K bank business days after the cutoff)"))
+    pay_rule = forms.ChoiceField(label=gettext_lazy("Payment rule"), initial=LAST_BUSINESS_DAY, choices=[
+        (LAST_BUSINESS_DAY, gettext_lazy("Last bank business day of the month")),
+        (DAYS_AFTER, gettext_lazy("N bank business days after the cutoff"))])
+    pay_days = forms.IntegerField(label=gettext_lazy("N (bank business days after the cutoff)"), required=False,
+                                  min_value=1, max_value=99,
+                                  help_text=gettext_lazy("Only for “N bank business days after the cutoff”."))
     first = forms.CharField(label=gettext_lazy("First month (YYYY-MM)"), max_length=7)
     last = forms.CharField(label=gettext_lazy("Last month (YYYY-MM)"), max_length=7)
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and "pay" in data and "pay_rule" not in data:
+            data = data.copy()
+            typed = (data.get("pay") or "").strip()
+            del data["pay"]
+            match = _PAY_DAYS_AFTER.fullmatch(typed)
+            if match:
+                data["pay_rule"], data["pay_days"] = self.DAYS_AFTER, match.group(1)
+            else:
+                data["pay_rule"] = typed  # "last-business-day", or a choice the field refuses with its own error
+        super().__init__(data, *args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("pay_rule") == self.DAYS_AFTER:
+            if not data.get("pay_days"):
+                if "pay_days" not in self.errors:
+                    self.add_error("pay_days", _("Enter N, the number of bank business days after the cutoff."))
+            else:
+                data["pay"] = f"+{data['pay_days']}"
+        elif data.get("pay_rule") == self.LAST_BUSINESS_DAY:
+            self.errors.pop("pay_days", None)  # an N left in the field does not matter for this rule
+            data["pay"] = self.LAST_BUSINESS_DAY
+        return data
 
 
 class ImportForm(forms.Form):
@@ -414,6 +456,101 @@ def batch_list(request, campaign):
     return _render(request, "settlement/payouts/batch_list.html", {"batches": batches})
 
 
+_PAYING = (PayoutLine.Status.PAYABLE, PayoutLine.Status.PAID, PayoutLine.Status.FAILED)
+
+
+def _line_notes(batch: SettlementBatch, lines: list[PayoutLine]) -> dict[int, list[dict]]:
+    """What a clerk must read next to a line so that no amount seems to be paid twice: where a carried amount comes
+    from (a failed transfer of an earlier batch) and whether it is paid here or still waiting, and which batch pays
+    a merchant whose money is also shown held in another batch. Each note is ``{"kind", "text", "batch"}`` (the
+    batch to open, or None)."""
+    notes: dict[int, list[dict]] = defaultdict(list)
+    if not lines:
+        return notes
+    by_merchant = {line.merchant_id: line for line in lines}
+    by_pk = {line.pk: line for line in lines}
+
+    def note(line, kind, text, other=None):
+        notes[line.pk].append({"kind": kind, "text": text, "batch": other})
+
+    # Carried into a paying line: the failed lines that point at it.
+    paying = [line.pk for line in lines if line.status in _PAYING and line.carried_amount]
+    for source in (PayoutLine.objects.filter(carried_to__in=paying).select_related("batch__cutoff")
+                   .order_by("batch__cutoff__cutoff_date", "pk")):
+        note(by_pk[source.carried_to_id], "carried",
+             _("of which carried %(amount)s (failed transfer of the cutoff %(day)s)")
+             % {"amount": formats.yen(source.amount), "day": formats.day(source.batch.cutoff.cutoff_date)},
+             source.batch_id)
+    # Shown on a held line: the failed lines that were waiting when this batch was closed. They stay with their
+    # own batch until a later batch pays them (carried_to).
+    held = [line.merchant_id for line in lines if line.status == PayoutLine.Status.HELD and line.carried_amount]
+    waiting = (PayoutLine.objects.filter(merchant_id__in=held, status=PayoutLine.Status.FAILED,
+                                         batch__paid_recorded_at__lt=batch.prepared_at)
+               .exclude(batch=batch)
+               .filter(Q(carried_to__isnull=True) | Q(carried_to__batch__prepared_at__gt=batch.prepared_at))
+               .select_related("batch__cutoff", "carried_to__batch__cutoff").order_by("batch__cutoff__cutoff_date", "pk"))
+    for source in waiting:
+        line = by_merchant[source.merchant_id]
+        values = {"amount": formats.yen(source.amount), "day": formats.day(source.batch.cutoff.cutoff_date)}
+        note(line, "waiting", _("of which carried %(amount)s, still waiting (failed transfer of the cutoff %(day)s)")
+             % values, source.batch_id)
+        if source.carried_to_id and source.carried_to.batch_id != batch.pk:
+            note(line, "paid_by", _("%(amount)s is paid by the batch of the cutoff %(day)s")
+                 % {"amount": values["amount"], "day": formats.day(source.carried_to.batch.cutoff.cutoff_date)},
+                 source.carried_to.batch_id)
+    # The same merchant in other batches: a held line here and a line in a newer batch, or a line here and a held
+    # line in an older batch still awaiting approval. Say which batch pays.
+    merchants = list(by_merchant)
+    newer: dict[int, list[PayoutLine]] = defaultdict(list)
+    older_held: dict[int, list[PayoutLine]] = defaultdict(list)
+    others = (PayoutLine.objects.filter(merchant_id__in=merchants, batch__campaign_id=batch.campaign_id)
+              .exclude(batch=batch).select_related("batch__cutoff").order_by("batch__prepared_at", "batch_id"))
+    for other in others:
+        if (other.batch.prepared_at, other.batch_id) > (batch.prepared_at, batch.pk):
+            newer[other.merchant_id].append(other)
+        elif (other.status == PayoutLine.Status.HELD
+              and other.batch.status == SettlementBatch.Status.PREPARED):
+            older_held[other.merchant_id].append(other)
+    for merchant_id, line in by_merchant.items():
+        if line.status == PayoutLine.Status.HELD and newer.get(merchant_id):
+            later = next((o for o in newer[merchant_id] if o.status in _PAYING), newer[merchant_id][-1])
+            day = formats.day(later.batch.cutoff.cutoff_date)
+            if later.status in _PAYING:
+                text = _("Not paid by this batch: the newer batch of the cutoff %(day)s pays it.") % {"day": day}
+            else:
+                text = _("Not paid by this batch: held again in the newer batch of the cutoff %(day)s.") % {"day": day}
+            note(line, "newer", text, later.batch_id)
+        for other in older_held.get(merchant_id, []):
+            day = formats.day(other.batch.cutoff.cutoff_date)
+            if line.status in _PAYING:
+                text = _("Also shown held in the batch of the cutoff %(day)s (awaiting approval): this batch pays it, "
+                         "that one does not.") % {"day": day}
+            else:
+                text = _("Also shown held in the batch of the cutoff %(day)s (awaiting approval): neither batch pays "
+                         "it yet.") % {"day": day}
+            note(line, "older", text, other.batch_id)
+    return notes
+
+
+def _all_files_job(request, batch: SettlementBatch) -> Job | None:
+    """The "all four files" job named in ``?files=``, when it is the viewer's own job for this batch."""
+    public_id = request.GET.get("files", "")
+    try:
+        return Job.objects.filter(public_id=public_id, owner=request.user, kind=payout_documents.ALL_JOB_KIND,
+                                  params__batch=batch.pk).first()
+    except ValidationError:
+        return None
+
+
+def _output_rows(request, batch: SettlementBatch) -> list[dict]:
+    outputs = {o.kind: o for o in batch.outputs.all()}
+    return [{"kind": kind, "label": label, "output": outputs.get(kind),
+             "can_generate": has_capability(request.user, payout_documents.DOWNLOAD_CAPABILITY[kind])
+             and has_capability(request.user, "settlement.intake" if kind != "zengin" else "settlement.approve"),
+             "can_download": has_capability(request.user, payout_documents.DOWNLOAD_CAPABILITY[kind])}
+            for kind, label in BatchOutput.Kind.choices]
+
+
 @staff_view("settlement.view")
 @campaign_required
 def batch_detail(request, campaign, pk):
@@ -423,20 +560,28 @@ def batch_detail(request, campaign, pk):
     if status in PayoutLine.Status.values:
         lines = lines.filter(status=status)
     page = Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page"))
-    outputs = {o.kind: o for o in batch.outputs.all()}
-    output_rows = [{"kind": kind, "label": label, "output": outputs.get(kind),
-                    "can_generate": has_capability(request.user, payout_documents.DOWNLOAD_CAPABILITY[kind])
-                    and has_capability(request.user, "settlement.intake" if kind != "zengin" else "settlement.approve"),
-                    "can_download": has_capability(request.user, payout_documents.DOWNLOAD_CAPABILITY[kind])}
-                   for kind, label in BatchOutput.Kind.choices]
+    notes = _line_notes(batch, list(page.object_list))
+    for line in page.object_list:
+        line.notes = notes.get(line.pk, [])
+        line.reason_labels = _reason_labels(line.hold_reasons)
+    output_rows = _output_rows(request, batch)
     nothing = batch.lines.filter(status=PayoutLine.Status.NOTHING).aggregate(n=Count("pk"), e=Sum("envelopes"))
     return _render(request, "settlement/payouts/batch_detail.html", {
         "batch": batch, "page": page, "status": status, "statuses": PayoutLine.Status.choices,
         "output_rows": output_rows, "result_form": BankResultForm(),
-        "hold_labels": dict(PayoutLine.HoldReason.choices),
+        "can_generate_all": all(row["can_generate"] for row in output_rows),
+        "files_job": _all_files_job(request, batch),
         "is_preparer": batch.prepared_by_id == request.user.pk,
         "nothing_merchants": nothing["n"], "nothing_envelopes": nothing["e"] or 0,
     })
+
+
+_HOLD_LABELS = dict(PayoutLine.HoldReason.choices)
+
+
+def _reason_labels(reasons) -> list[str]:
+    # Each reason once (lines closed before issue 17 may repeat "open investigation").
+    return [str(_HOLD_LABELS.get(code, code)) for code in payout_services.hold_reasons_unique(reasons)]
 
 
 @staff_view("settlement.intake")  # as closing a cutoff: the person who signs is the one who could have closed it
@@ -510,6 +655,39 @@ def output_generate(request, campaign, pk, kind):
         messages.error(request, str(exc))
         return redirect("payouts:batch", pk=batch.pk)
     return redirect("staff:job_detail", public_id=job.public_id)
+
+
+@staff_view("settlement.intake")
+@require_POST
+@campaign_required
+def output_generate_all(request, campaign, pk):
+    """One job for the batch's four files (Zengin, list, notices, summary); the batch page follows its progress and
+    then offers the four downloads."""
+    batch = _batch(campaign, pk)
+    try:
+        job = job_start(actor=request.user, kind=payout_documents.ALL_JOB_KIND, campaign=campaign,
+                        params={"batch": batch.pk}, request=request)
+    except PermissionError:
+        messages.error(request, _("Your role may not generate these files."))
+        return redirect("payouts:batch", pk=batch.pk)
+    except JobError as exc:
+        messages.error(request, str(exc))
+        return redirect("payouts:batch", pk=batch.pk)
+    return redirect(f"{reverse('payouts:batch', kwargs={'pk': batch.pk})}?files={job.public_id}#outputs-title")
+
+
+@staff_view("settlement.view")
+@campaign_required
+def output_all_status(request, campaign, pk):
+    """The progress of the "all four files" job, polled by the batch page; the downloads once it has finished."""
+    batch = _batch(campaign, pk)
+    job = _all_files_job(request, batch)
+    if job is None and request.GET.get("files"):  # a job that is not this user's, or none at all
+        raise Http404
+    if job is None:  # nothing asked for yet: an empty block (the page does not poll)
+        return HttpResponse('<div id="all-files" data-testid="all-files"></div>')
+    return _render(request, "settlement/payouts/_all_files.html", {
+        "batch": batch, "files_job": job, "output_rows": _output_rows(request, batch)})
 
 
 @staff_view("settlement.view")

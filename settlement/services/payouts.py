@@ -49,28 +49,46 @@ class BatchError(DomainError):
 HOLD = PayoutLine.HoldReason
 
 
+# The order reasons are stored and shown in: the most serious first, each reason once.
+_HOLD_ORDER = (HOLD.SUSPENDED, HOLD.INVESTIGATION, HOLD.NO_ACCOUNT, HOLD.ACCOUNT_FAILED)
+
+
+def hold_reasons_unique(reasons) -> list[str]:
+    """``reasons`` each once, in the order of ``_HOLD_ORDER`` (unknown codes after, as first seen). Lines closed
+    before the reasons were made unique at the source may still repeat one; screens and files pass them here."""
+    seen = list(dict.fromkeys(reasons))
+    rank = {code: n for n, code in enumerate(_HOLD_ORDER)}
+    return sorted(seen, key=lambda code: (rank.get(code, len(rank)), seen.index(code)))
+
+
 def _hold_reasons(campaign_id: int, merchant_ids: set[int]) -> dict[int, list[str]]:
     """Why each merchant's money must wait: suspension, an open investigation, no confirmed account, or an
-    account that failed at the bank and has not been replaced yet."""
-    reasons: dict[int, list[str]] = defaultdict(list)
+    account that failed at the bank and has not been replaced yet. Each reason once per merchant, however many
+    investigations or failed transfers cause it."""
+    found: dict[int, set[str]] = defaultdict(set)
     ids = list(merchant_ids)
     for pk in Merchant.objects.filter(pk__in=ids, suspended_at__isnull=False).values_list("pk", flat=True):
-        reasons[pk].append(HOLD.SUSPENDED)
+        found[pk].add(HOLD.SUSPENDED)
+    # order_by() drops Investigation's default ordering: with it, DISTINCT also compared opened_at and pk and
+    # gave one row (and one "open investigation") per investigation.
     for pk in (Investigation.objects.filter(campaign_id=campaign_id, status=Investigation.Status.OPEN,
                                             envelope__merchant_id__in=ids)
-               .values_list("envelope__merchant_id", flat=True).distinct()):
-        reasons[pk].append(HOLD.INVESTIGATION)
+               .order_by().values_list("envelope__merchant_id", flat=True).distinct()):
+        found[pk].add(HOLD.INVESTIGATION)
     active = dict(BankAccount.objects.filter(merchant_id__in=ids, status=BankAccount.Status.ACTIVE)
                   .values_list("merchant_id", "pk"))
     for pk in ids:
         if pk not in active:
-            reasons[pk].append(HOLD.NO_ACCOUNT)
+            found[pk].add(HOLD.NO_ACCOUNT)
     # A failed transfer not paid again yet, still on the same account: paying again would fail again.
     for merchant_id, account_id in (PayoutLine.objects.filter(merchant_id__in=ids, status=PayoutLine.Status.FAILED,
                                                               carried_to__isnull=True)
-                                    .values_list("merchant_id", "account_id")):
-        if merchant_id in active and active[merchant_id] == account_id and HOLD.ACCOUNT_FAILED not in reasons[merchant_id]:
-            reasons[merchant_id].append(HOLD.ACCOUNT_FAILED)
+                                    .order_by().values_list("merchant_id", "account_id")):
+        if merchant_id in active and active[merchant_id] == account_id:
+            found[merchant_id].add(HOLD.ACCOUNT_FAILED)
+    reasons: dict[int, list[str]] = defaultdict(list)
+    for pk, codes in found.items():
+        reasons[pk] = hold_reasons_unique(codes)
     return reasons
 
 
@@ -116,7 +134,7 @@ def _line(batch, merchant_id, status, reasons, envelopes, per_denomination, adju
         d = denominations[denomination_id]
         detail[str(d.code)] = {"name": d.name, "face_value": d.face_value, "tickets": tickets, "amount": amount}
     redeemed = sum(cell[1] for cell in cells.values())
-    line = PayoutLine(batch=batch, merchant_id=merchant_id, status=status, hold_reasons=reasons,
+    line = PayoutLine(batch=batch, merchant_id=merchant_id, status=status, hold_reasons=hold_reasons_unique(reasons),
                       envelopes=envelopes.get(merchant_id, 0), tickets=sum(cell[0] for cell in cells.values()),
                       redeemed_amount=redeemed, adjustment=adjustment.get(merchant_id, 0), carried_amount=0,
                       per_denomination=detail)

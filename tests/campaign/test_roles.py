@@ -357,6 +357,8 @@ URL_KWARGS = {
     "payouts:batch_discard": _payout_pk("batch"),
     "payouts:batch_bank_result": _payout_pk("batch"),
     "payouts:output_generate": _payout_pk("batch", kind="summary"),
+    "payouts:output_generate_all": _payout_pk("batch"),
+    "payouts:output_all_status": _payout_pk("batch"),
     "payouts:output_download": _payout_pk("batch", kind="summary"),
     "payouts:fraud_rule_update": _payout_pk("rule"),
     "payouts:watch": _payout_pk("case"),
