@@ -653,7 +653,7 @@ def write_summary(batch: SettlementBatch, out, progress=None) -> int:
                 canvas.showPage()
                 canvas.setFont(JAPANESE_FONT, 10.5)
                 y = height - 25 * mm
-            reasons = "、".join(HOLD_LABELS.get(r, r) for r in line.hold_reasons)
+            reasons = hold_reason_text(line.hold_reasons, "、")
             canvas.drawString(left, y, f"{line.merchant.merchant_number} {line.merchant.store_name}"[:40])
             canvas.drawRightString(right, y, _yen(line.amount))
             canvas.setFont(JAPANESE_FONT, 8)
