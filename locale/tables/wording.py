@@ -20,3 +20,7 @@ JA = {
     "The transfer of %(amount)s on %(day)s could not be made.": "%(day)s の %(amount)s のお振込ができませんでした。",
     "Paid so far: %(total)s": "これまでのお支払：%(total)s",
 }
+
+JA.update({
+    "Signed in as %(name)s": "%(name)s さんがログイン中",
+})
