@@ -23,12 +23,12 @@ from collections.abc import Callable
 _HYPHEN = "\\-‐‑‒–—―−－"
 _ALNUM = "0-9A-Za-z０-９Ａ-Ｚａ-ｚ"
 # Between two numbers: hyphens (and the long-vowel mark that municipal lists use as one), or the counters of
-# 1丁目16番38号 and 3番地の2. After the last one: the counter of a room, building or floor.
-_JOINER = f"(?:[{_HYPHEN}ーｰ]+|丁目|番地の?|番の?|号の?|の)"
+# 1丁目16番38号 and 3番地の2, or both (1号-1). After the last one: the counter of a room, building or floor.
 _SUFFIX = "(?:号室|号棟|号館|号地|号|番地|番|丁目|棟|館|階|室|F|Ｆ)"
+_JOINER = f"(?:[{_HYPHEN}ーｰ]+|番地の?|番の?|号の?|の|{_SUFFIX})"
 _WORD = f"[{_ALNUM}]+"
 _PIECE = re.compile(
-    f"(?P<run>[{_HYPHEN}]*{_WORD}(?:{_JOINER}{_WORD})*{_SUFFIX}?[{_HYPHEN}]*)"
+    f"(?P<run>[{_HYPHEN}]*{_WORD}(?:{_JOINER}+{_WORD})*{_SUFFIX}?[{_HYPHEN}]*)"
     r"|(?P<space>[ \t\u3000]+)"
     r"|(?P<char>.)",
     re.S,

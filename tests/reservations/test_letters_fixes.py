@@ -289,3 +289,8 @@ def test_the_lookup_fills_an_empty_address_and_keeps_a_typed_one(world, staff_cl
 def test_the_lookup_is_for_staff_only(world, client):
     response = client.get(reverse("reservations:postal_lookup"), {"postal_code": "6800011"})
     assert response.status_code in (302, 403)
+
+
+def test_a_counter_followed_by_a_hyphen_stays_in_its_house_number():
+    # Found by the property test in CI: 「1号-1」 was cut after the hyphen.
+    assert address_lines("1号-1", len, 1) == ["1号-1"]
