@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from campaign.exports import write_xlsx
 from campaign.jobs import JobError, job_kind
 from campaign.models import Campaign
 from vouchers.ledger import ledger_on
-from vouchers.models import LEDGER_STATES, Book, BookState, PrintLot
+from vouchers.ledger_excel import ledger_file_name, write_ledger_workbook
+from vouchers.models import Book, PrintLot
 from vouchers.numbering import numbering_rows, proof_pdf, write_numbering_csv
 from vouchers.serials import keys_by_prefix
 
@@ -59,37 +60,15 @@ def numbering_job(job, out, progress) -> str:
     return f"numbering-{lot.campaign.code}-{lot.denomination.code}-{lot.first_book:07d}-{lot.last_book:07d}.csv"
 
 
-STATE_LABELS = dict(BookState.choices)
-
-
-def ledger_sheet_rows(campaign: Campaign, day: date):
-    ledger = ledger_on(campaign, day)
-    for row in ledger.rows:
-        d = row.denomination
-        yield [d.name, _("Printed"), row.printed, row.face_value()]
-        for state in LEDGER_STATES:
-            yield [d.name, str(STATE_LABELS[state]), row.books[state], row.face_value(state)]
-    yield [_("Total"), _("Printed"), ledger.total(), ledger.total_face_value()]
-    for state in LEDGER_STATES:
-        yield [_("Total"), str(STATE_LABELS[state]), ledger.total(state), ledger.total_face_value(state)]
-    yield []
-    yield [_("Balanced (printed = sum of all places)"), _("yes") if ledger.balanced else _("NO")]
-    yield []
-    yield [_("Outlet"), _("Denomination"), _("State"), _("Books")]
-    denominations = {row.denomination.pk: row.denomination.name for row in ledger.rows}
-    for outlet_id, cells in sorted(ledger.by_outlet.items(), key=lambda item: ledger.outlets[item[0]].code):
-        for (denomination_id, state), books in sorted(cells.items()):
-            yield [ledger.outlets[outlet_id].name, denominations[denomination_id], str(STATE_LABELS[state]), books]
-
-
 @job_kind("vouchers_ledger", label=gettext_lazy("Issuance ledger (Excel)"), capability="vouchers.view")
 def ledger_job(job, out, progress) -> str:
     campaign = Campaign.objects.get(pk=job.params["campaign"])
     day = date.fromisoformat(job.params["day"])
     progress(10, _("Summing the movements"))
-    header = [_("Denomination"), _("Place / state"), _("Books"), _("Face value (yen)")]
-    write_xlsx(out, header, ledger_sheet_rows(campaign, day), sheet_title=_("Issuance ledger"))
-    return f"issuance-ledger-{campaign.code}-{day:%Y%m%d}.xlsx"
+    ledger = ledger_on(campaign, day)
+    write_ledger_workbook(out, campaign=campaign, ledger=ledger,
+                          prepared_at=timezone.localtime().replace(tzinfo=None))
+    return ledger_file_name(ledger.day)
 
 
 def lot_state_counts(lot: PrintLot) -> dict[str, int]:

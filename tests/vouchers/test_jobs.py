@@ -78,12 +78,13 @@ def test_the_ledger_workbook_has_the_figures_of_the_day(printed, bob, marui, tho
                              params={"campaign": campaign.pk, "day": "2026-10-22"})
     job = job_execute(job.pk)
     assert job.status == Job.Status.SUCCEEDED, job.message
-    sheet = openpyxl.load_workbook(job.result_file.open("rb")).active
-    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert rows[1][0] == thousand.name and rows[1][2:] == [1000, 1000 * 13 * 1000]  # printed
-    states = {r[1]: r[2] for r in rows if r and r[0] == thousand.name}
-    assert sorted(states.values(), reverse=True)[:3] == [1000, 750, 250]
+    # Sheet 1 is the cross-tab: a books row per denomination, places across, printed last.
+    sheet = openpyxl.load_workbook(job.result_file.open("rb")).worksheets[0]
+    books = next(list(r) for r in sheet.iter_rows(values_only=True) if r[0] == thousand.name)
+    assert books[1] == "冊数" and books[-1] == 1000  # printed
+    assert books[2:-1] == [750, 250, 0, 0, 0, 0, 0]  # vault, transit, outlet, sold, collected, lost, destroyed
     earlier = job_execute(Job.objects.create(kind="vouchers_ledger", owner=bob,
                                              params={"campaign": campaign.pk, "day": "2026-10-21"}).pk)
-    rows = [list(r) for r in openpyxl.load_workbook(earlier.result_file.open("rb")).active.iter_rows(values_only=True)]
-    assert 250 not in [r[2] for r in rows if r and r[0] == thousand.name]
+    sheet = openpyxl.load_workbook(earlier.result_file.open("rb")).worksheets[0]
+    books = next(list(r) for r in sheet.iter_rows(values_only=True) if r[0] == thousand.name)
+    assert books[2:] == [1000, 0, 0, 0, 0, 0, 0, 1000]
