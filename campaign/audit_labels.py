@@ -49,6 +49,7 @@ ACTION_LABELS = {
     "auth.login_failed": gettext_lazy("Sign-in failed (wrong login ID or password)"),
     "auth.password_ok": gettext_lazy("Password accepted (second factor pending)"),
     "auth.otp_failed": gettext_lazy("Second factor failed (wrong one-time code)"),
+    "auth.second_person_failed": gettext_lazy("Second person not confirmed (opening or disposal refused)"),
     "auth.otp_enrolled": gettext_lazy("Authenticator app registered"),
     "auth.backup_codes_regenerated": gettext_lazy("Backup codes issued again"),
     "auth.logout": gettext_lazy("Signed out"),

@@ -10,22 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from campaign.models import Denomination
-from campaign.people import person_name
-from campaign.roles import users_with_capability
+from campaign.second_person import WithSecondPerson
 from settlement.models import Envelope, Merchant
-
-
-class _PersonChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        name = person_name(obj)  # family name first (山田 太郎), the login ID only to tell namesakes apart
-        return f"{name} ({obj.get_username()})" if name != obj.get_username() else name
-
-
-def _other_people(user):
-    """The people who may be the second person at an opening or witness a disposal: settlement staff, managers and
-    administrators (never an auditor, an operator or counter staff), and never the user."""
-    return users_with_capability("settlement.intake").exclude(pk=user.pk).order_by("last_name", "first_name",
-                                                                                  "username")
 
 
 class EnvelopeFindForm(forms.Form):
@@ -89,22 +75,24 @@ class StaffClaimForm(TicketCountsMixin, forms.Form):
         return cleaned
 
 
-class ReceiveForm(forms.Form):
+class ReceiveForm(WithSecondPerson, forms.Form):
+    """The receipt and opening of an envelope. Envelopes are opened by two people: the second confirms with their
+    own login ID, password and code on this screen (``second_person``), and becomes ``opened_with``."""
+
     received_on = forms.DateField(label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"}))
     seal_intact = forms.TypedChoiceField(
         label=_("Envelope seal"), choices=[("yes", _("Intact")), ("no", _("Broken or opened"))],
         coerce=lambda v: v == "yes", widget=forms.RadioSelect)
-    opened_with = _PersonChoice(label=_("Second person at the opening"), queryset=None,
-                                help_text=_("Envelopes are opened by two people; you are the first."))
     counted_tickets = forms.IntegerField(label=_("Tickets counted"), min_value=0, max_value=1_000_000,
                                          widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
     confirm_difference = forms.BooleanField(
         label=_("The count differs from the slip and I have counted again: keep the difference"), required=False)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, request=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["opened_with"].queryset = _other_people(user)
         self.fields["received_on"].initial = timezone.localdate()
+        # Settlement staff, managers and administrators; never an auditor, an operator or counter staff.
+        self.add_second_person(first_user=user, capability="settlement.intake", request=request)
 
 
 class UploadForm(forms.Form):
@@ -144,19 +132,22 @@ class DecisionForm(ReasonForm):
     field_order = ["decision", "reason"]
 
 
-class DisposalForm(forms.Form):
+class DisposalForm(WithSecondPerson, forms.Form):
+    """A disposal is witnessed by a second person, who confirms with their own login ID, password and code on
+    this screen (``second_person``)."""
+
     disposed_on = forms.DateField(label=_("Disposed on"), widget=forms.DateInput(attrs={"type": "date"}))
     method = forms.CharField(label=_("Method"), max_length=100, initial=_("Shredded on site"))
-    witness = _PersonChoice(label=_("Witness"), queryset=None)
     envelopes = forms.ModelMultipleChoiceField(label=_("Envelopes disposed of"), queryset=Envelope.objects.none(),
                                                widget=forms.CheckboxSelectMultiple)
     note = forms.CharField(label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
     confirm = forms.BooleanField(label=_("I confirm these tickets were destroyed in front of the witness. This "
                                          "cannot be undone."))
 
-    def __init__(self, *args, user, envelopes, **kwargs):
+    def __init__(self, *args, user, envelopes, request=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["witness"].queryset = users_with_capability("staff.home").exclude(pk=user.pk)
+        # The witness is somebody who may handle envelopes (settlement staff, managers): never an auditor or operator.
+        self.add_second_person(first_user=user, capability="settlement.intake", request=request)
         self.fields["envelopes"].queryset = envelopes
         self.fields["envelopes"].label_from_instance = lambda e: f"{e.number} {e.merchant.store_name}"
         self.fields["disposed_on"].initial = timezone.localdate()

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from campaign.decorators import campaign_required as require_campaign
@@ -168,14 +169,18 @@ def envelope_slip(request, campaign, number):
 @staff_view("settlement.intake")
 @require_POST
 @campaign_required
+@sensitive_post_parameters("second-password", "second-token")
 def envelope_receive(request, campaign, number):
     envelope = _envelope(campaign, number)
-    form = forms.ReceiveForm(request.POST, user=request.user)
+    form = forms.ReceiveForm(request.POST, user=request.user, request=request)
     if form.is_valid():
         try:
-            services.envelope_receive(actor=request.user, envelope=envelope, request=request, **form.cleaned_data)
+            services.envelope_receive(actor=request.user, envelope=envelope, request=request, **form.cleaned_data,
+                                      opened_with=form.second_person.cleaned_data["second_person"])
         except DomainError as exc:
             form.add_error(None, str(exc))
+            # Their code is used up: the second person confirms again with the next one.
+            form.second_person = form.second_person.unbound_copy()
         else:
             messages.success(request, _("Envelope %(number)s received. Read its tickets next.")
                              % {"number": envelope.number})
@@ -392,9 +397,10 @@ def investigation_detail(request, campaign, pk):
 
 @staff_view("settlement.view")
 @campaign_required
+@sensitive_post_parameters("second-password", "second-token")
 def disposal_list(request, campaign):
     available = selectors.disposable_envelopes(campaign)
-    form = forms.DisposalForm(request.POST or None, user=request.user, envelopes=available)
+    form = forms.DisposalForm(request.POST or None, user=request.user, envelopes=available, request=request)
     if request.method == "POST":
         if not has_capability(request.user, "settlement.intake"):
             raise PermissionDenied
@@ -403,14 +409,16 @@ def disposal_list(request, campaign):
             try:
                 disposal = services.disposal_record(
                     actor=request.user, campaign=campaign, disposed_on=data["disposed_on"], method=data["method"],
-                    envelopes=list(data["envelopes"]), witness=data["witness"], note=data["note"], request=request)
+                    envelopes=list(data["envelopes"]), witness=form.second_person.cleaned_data["second_person"],
+                    note=data["note"], request=request)
             except DomainError as exc:
                 form.add_error(None, str(exc))
+                form.second_person = form.second_person.unbound_copy()
             else:
                 messages.success(request, _("Disposal of %(n)s envelopes recorded.") % {"n": disposal.envelopes.count()})
                 return redirect("intake:disposals")
     page = Paginator(selectors.disposals(campaign), PAGE_SIZE).get_page(request.GET.get("page"))
     return _render(request, "settlement/intake/disposals.html", {
         "form": form, "page": page, "query": "", "available": available.count(),
-    }, status=400 if form.errors else 200)
+    }, status=400 if request.method == "POST" else 200)  # a POST that gets here was refused
 

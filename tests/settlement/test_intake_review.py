@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from campaign import roles
 from campaign.models import AuditEvent
@@ -19,7 +20,7 @@ from settlement import selectors_intake as selectors
 from settlement import services
 from settlement.intake import envelope_read
 from settlement.models import Disposal, Envelope, Investigation, ReadOutcome, Redemption, SerialRead
-from tests.conftest import make_staff, verified_login
+from tests.conftest import PASSWORD, current_totp, make_staff, verified_login
 from tests.settlement.test_intake import code, forged, received, scanner_file, sold_books  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +31,10 @@ def _english(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
         yield
+
+
+def _totp(user) -> str:
+    return current_totp(TOTPDevice.objects.get(user=user, confirmed=True))
 
 
 def _state():
@@ -182,17 +187,19 @@ def test_a_clerk_receives_reads_and_reconciles_an_envelope_on_screen(client, cle
     assert "No envelope 999999999999" in missing.content.decode()
 
     url = reverse("intake:receive", args=[number])
-    refused = client.post(url, {"received_on": "2026-11-02", "seal_intact": "yes", "opened_with": clerk.pk,
-                                "counted_tickets": 4})
+    receipt = {"received_on": "2026-11-02", "seal_intact": "yes", "counted_tickets": 4}
+
+    def second(user) -> dict:  # the second person signs in on the clerk's screen
+        return {"second-login": user.username, "second-password": PASSWORD, "second-token": _totp(user)}
+
+    refused = client.post(url, {**receipt, **second(clerk)})
     assert refused.status_code == 400 and Envelope.objects.get().status == "declared"
-    # Only people who may open envelopes are offered as the second person (Bob is a secretariat clerk).
-    not_offered = client.post(url, {"received_on": "2026-11-02", "seal_intact": "yes", "opened_with": bob.pk,
-                                    "counted_tickets": 4})
-    assert not_offered.status_code == 400 and Envelope.objects.get().status == "declared"
+    # Only people who may open envelopes can be the second person (Bob is a secretariat clerk).
+    not_allowed = client.post(url, {**receipt, **second(bob)})
+    assert not_allowed.status_code == 400 and Envelope.objects.get().status == "declared"
     eve = make_staff("eve", roles.SETTLEMENT_CLERK, last_name="鈴木", first_name="恵")
-    client.post(url, {"received_on": "2026-11-02", "seal_intact": "yes", "opened_with": eve.pk,
-                      "counted_tickets": 4})
-    assert Envelope.objects.get().status == "received"
+    client.post(url, {**receipt, **second(eve)})
+    assert Envelope.objects.get().status == "received" and Envelope.objects.get().opened_with == eve
     assert "鈴木 恵" in client.get(reverse("intake:envelope", args=[number])).content.decode()  # a name, not "eve"
 
     # A file with an unreadable line: shown with its line number, nothing saved until the clerk accepts.
@@ -314,12 +321,19 @@ def test_disposal_screen_records_with_confirmation(client, clerk, bob, received,
     envelope_read(actor=alice, envelope=received, source="manual", codes=[code(1, t) for t in range(1, 11)])
     services.envelope_reconcile(actor=alice, envelope=received)
     verified_login(client, clerk)
-    data = {"disposed_on": "2026-11-20", "method": "shredded", "witness": bob.pk, "envelopes": [received.pk]}
+    # Bob, a secretariat clerk, does not handle envelopes: he cannot witness their shredding.
+    not_a_witness = client.post(reverse("intake:disposals"), {
+        "disposed_on": "2026-11-20", "method": "shredded", "envelopes": [received.pk], "confirm": "on",
+        "second-login": bob.username, "second-password": PASSWORD, "second-token": _totp(bob)})
+    assert not_a_witness.status_code == 400 and not Disposal.objects.exists()
+    eve = make_staff("eve", roles.SETTLEMENT_CLERK, last_name="鈴木", first_name="恵")
+    data = {"disposed_on": "2026-11-20", "method": "shredded", "envelopes": [received.pk],
+            "second-login": eve.username, "second-password": PASSWORD, "second-token": _totp(eve)}
     unconfirmed = client.post(reverse("intake:disposals"), data)
     assert unconfirmed.status_code == 400 and not Disposal.objects.exists()
     client.post(reverse("intake:disposals"), {**data, "confirm": "on"})
     disposal = Disposal.objects.get()
-    assert disposal.witness == bob and disposal.recorded_by == clerk
+    assert disposal.witness == eve and disposal.recorded_by == clerk
     assert list(disposal.envelopes.all()) == [received]
     assert "shredded" in client.get(reverse("intake:disposals")).content.decode()
 
