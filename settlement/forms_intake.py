@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 
 from django import forms
 from django.utils import timezone
@@ -21,7 +22,10 @@ class EnvelopeFindForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "autofocus": True}))
 
     def clean_number(self):
-        digits = "".join(ch for ch in self.cleaned_data["number"] if ch.isdigit())
+        # As a typed ticket code: full-width digits (a barcode scanner in a Japanese input mode sends them), spaces
+        # and hyphens are fine.
+        text = unicodedata.normalize("NFKC", self.cleaned_data["number"])
+        digits = "".join(ch for ch in text if ch in "0123456789")
         if len(digits) != 12:
             raise forms.ValidationError(_("An envelope number has 12 digits (%(n)s given).") % {"n": len(digits)})
         return digits

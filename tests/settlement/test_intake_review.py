@@ -183,6 +183,9 @@ def test_a_clerk_receives_reads_and_reconciles_an_envelope_on_screen(client, cle
     number = declared.number
     response = client.get(reverse("intake:find"), {"number": f"{number[:6]}-{number[6:]}"})
     assert response.status_code == 302 and response.url == reverse("intake:envelope", args=[number])
+    full_width = number.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    response = client.get(reverse("intake:find"), {"number": f"{full_width[:6]}－{full_width[6:]}"})
+    assert response.status_code == 302 and response.url == reverse("intake:envelope", args=[number])
     missing = client.get(reverse("intake:find"), {"number": "999999999999"})
     assert "No envelope 999999999999" in missing.content.decode()
 
