@@ -22,3 +22,8 @@ JA.update({
     "You read this envelope's tickets or decided its claims: a second person must release it.":
         "この封筒の券を読み取ったか、請求を判定したのはあなたです。確認済みにするのは別の担当者です。",
 })
+JA.update({
+    "Envelopes %(numbers)s were read as payable under this relief cutoff and wait for it; it must keep covering them.":
+        "封筒 %(numbers)s はこの救済の締日のもとで支払対象として読み取られ、この締日を待っています。"
+        "これらの封筒を対象から外すことはできません。",
+})

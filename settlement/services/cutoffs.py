@@ -159,6 +159,7 @@ def cutoff_update(*, actor, cutoff: Cutoff, cutoff_date: date, payment_date: dat
                                               or cutoff.envelopes.exists()):
         raise CutoffError(_("This cutoff is limited to chosen merchants or envelopes, or is a relief cutoff; remove "
                             "that first to make it regular."))
+    covered = _read_under_relief(cutoff.campaign)
     before = {"cutoff_date": cutoff.cutoff_date, "payment_date": cutoff.payment_date, "kind": cutoff.kind}
     cutoff.cutoff_date, cutoff.payment_date, cutoff.kind, cutoff.note = cutoff_date, payment_date, kind, note
     try:
@@ -166,6 +167,7 @@ def cutoff_update(*, actor, cutoff: Cutoff, cutoff_date: date, payment_date: dat
             cutoff.save()
     except IntegrityError:
         raise _duplicate("", row) from None
+    _refuse_stranding(covered)
     audit_log(actor=actor, action="settlement.cutoff_update", target=cutoff, campaign=cutoff.campaign,
               request=request, data={"before": before, "after": {"cutoff_date": cutoff_date,
                                                                   "payment_date": payment_date, "kind": kind}})
@@ -177,9 +179,11 @@ def cutoff_delete(*, actor, cutoff: Cutoff, request=None) -> None:
     cutoff = Cutoff.objects.select_for_update().get(pk=cutoff.pk)
     if hasattr(cutoff, "batch"):
         raise CutoffError(_("This cutoff has been closed and cannot be deleted."))
+    covered = _read_under_relief(cutoff.campaign)
     audit_log(actor=actor, action="settlement.cutoff_delete", target=cutoff, campaign=cutoff.campaign,
               request=request, data={"cutoff_date": cutoff.cutoff_date, "payment_date": cutoff.payment_date})
     cutoff.delete()
+    _refuse_stranding(covered)
 
 
 _KIND_WORDS = {"": "regular", "regular": "regular", "通常": "regular", "定例": "regular",
@@ -272,6 +276,7 @@ def cutoff_scope_set(*, actor, cutoff: Cutoff, merchants=(), envelopes=(), accep
     for envelope in envelopes:
         if envelope.campaign_id != cutoff.campaign_id:
             raise CutoffError(_("Envelope %(number)s belongs to another campaign.") % {"number": envelope.number})
+    covered = _read_under_relief(cutoff.campaign)
     before = {"merchants": sorted(cutoff.merchants.values_list("merchant_number", flat=True)),
               "envelopes": sorted(cutoff.envelopes.values_list("number", flat=True)),
               "accepts_late": cutoff.accepts_late, "reason": cutoff.scope_reason}
@@ -282,6 +287,7 @@ def cutoff_scope_set(*, actor, cutoff: Cutoff, merchants=(), envelopes=(), accep
     cutoff.scope_decided_by = actor  # who set it, or who cleared it
     cutoff.scope_decided_at = timezone.now()
     cutoff.save(update_fields=["accepts_late", "scope_reason", "scope_decided_by", "scope_decided_at"])
+    _refuse_stranding(covered)
     audit_log(actor=actor, action="settlement.cutoff_scope", target=cutoff, campaign=cutoff.campaign, request=request,
               data={"before": before, "after": {"merchants": sorted(m.merchant_number for m in merchants),
                                                  "envelopes": sorted(e.number for e in envelopes),
@@ -301,3 +307,24 @@ def relief_covers(envelope) -> Cutoff | None:
         if (not merchants and not envelopes) or envelope.merchant_id in merchants or envelope.pk in envelopes:
             return cutoff
     return None
+
+
+def _read_under_relief(campaign: Campaign) -> list:
+    """Late envelopes (received after the settlement deadline) whose tickets a relief cutoff let be read as payable
+    and that no batch has taken yet: only an open relief cutoff pays them (see payouts.batch_close)."""
+    from settlement.models import Envelope
+
+    waiting = (Envelope.objects.filter(campaign=campaign, received_on__gt=campaign.settlement_deadline,
+                                       batch_entry__isnull=True, redemptions__by_decision=False)
+               .distinct().order_by("number"))
+    return [envelope for envelope in waiting if relief_covers(envelope) is not None]
+
+
+def _refuse_stranding(covered: list) -> None:
+    """After a change to the cutoffs: every envelope a relief cutoff covered before must still be covered, or its
+    money would wait for a cutoff that no longer exists (the caller's transaction rolls the change back)."""
+    stranded = [envelope.number for envelope in covered if relief_covers(envelope) is None]
+    if stranded:
+        raise CutoffError(_("Envelopes %(numbers)s were read as payable under this relief cutoff and wait for it; "
+                            "it must keep covering them.") % {"numbers": "、".join(stranded)})
+

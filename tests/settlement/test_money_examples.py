@@ -256,6 +256,23 @@ def test_a_relief_cutoff_pays_envelopes_received_after_the_deadline(shops, peopl
     assert Redemption.objects.filter(envelope=late_b).count() == 2  # read as payable under the relief
     batch = payout_services.batch_close(actor=people["clerk"], cutoff=relief)
     assert list(batch.lines.values_list("merchant_id", "amount")) == [(b.pk, 2_000)]
+    # A relief cannot be withdrawn from envelopes read as payable under it: their money waits for it.
+    later = _cutoff(campaign, alice, date(2026, 11, 26), "extraordinary")
+    cutoff_services.cutoff_scope_set(actor=people["manager"], cutoff=later, merchants=[b], accepts_late=True,
+                                     reason="同上（2通目）")
+    waiting = envelope_with(b, [code(3, 1)], people, thousand, received_on=date(2026, 11, 5))
+    assert Redemption.objects.filter(envelope=waiting).count() == 1
+    before = snapshot()
+    with pytest.raises(cutoff_services.CutoffError, match=f"封筒 {waiting.number} はこの救済の締日"):
+        cutoff_services.cutoff_scope_set(actor=people["manager"], cutoff=later, accepts_late=False, reason="")
+    with pytest.raises(cutoff_services.CutoffError, match=waiting.number):
+        cutoff_services.cutoff_delete(actor=people["manager"], cutoff=later)
+    with pytest.raises(cutoff_services.CutoffError, match=waiting.number):
+        cutoff_services.cutoff_update(actor=people["manager"], cutoff=later, cutoff_date=date(2026, 11, 4),
+                                      payment_date=add_business_days(date(2026, 11, 4), 3), kind="extraordinary")
+    assert snapshot() == before
+    assert list(payout_services.batch_close(actor=people["clerk"], cutoff=later).lines.values_list(
+        "merchant_id", "amount")) == [(b.pk, 1_000)]
     # Only a manager says so, and only with a reason.
     other = _cutoff(campaign, alice, date(2026, 11, 24), "extraordinary")
     with pytest.raises(cutoff_services.CutoffError):
